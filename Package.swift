@@ -1,0 +1,49 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "runlog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "worker", targets: ["worker"]),
+        .library(name: "RunStateMachine", targets: ["RunStateMachine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "RunStateMachine"),
+        .executableTarget(
+            name: "worker",
+            dependencies: [
+                "RunStateMachine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RunStateMachineTests",
+            dependencies: [
+                "RunStateMachine",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// One place for the settings every target of ours shares: upcoming features and warnings as errors.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .treatAllWarnings(as: .error),
+    ]
+}

@@ -1,0 +1,66 @@
+/// A finite state machine whose runs Runlog journals, drives and replays.
+///
+/// A machine is a pure value: configured once per run with its ``Input`` (for example a job
+/// spec) and the time the run was submitted, it maps `(state, event)` to the next state and the
+/// effects to fire, or refuses the event. It performs no I/O and reads no clock, randomness or
+/// global state, so folding a run's journaled events through it reproduces every state exactly.
+///
+/// Drivers call ``checkedTransition(from:on:seq:)`` rather than ``transition(from:on:seq:)``: the
+/// checked form also refuses events in terminal states and stale outcomes, and verifies that the
+/// transition is an edge of ``definition`` with well-formed intents.
+public protocol StateMachine: Sendable {
+    /// What a run is configured with; journaled once when the run is created.
+    associatedtype Input: JSONCodable & Hashable & Sendable
+    /// The machine's states.
+    associatedtype State: MachineState
+    /// The machine's events.
+    associatedtype Event: MachineEvent
+    /// The effects the machine asks for.
+    associatedtype Effect: MachineEffect
+
+    /// The machine as data: states, events, effect kinds with recovery policies, and edges.
+    static var definition: MachineDefinition { get }
+
+    /// Configures a run.
+    ///
+    /// - Parameters:
+    ///   - input: The run's validated input.
+    ///   - submittedAt: When the run was created (deadlines count from here).
+    init(input: Input, submittedAt: Timestamp)
+
+    /// The run's input.
+    var input: Input { get }
+
+    /// The state a new run starts in and the effects it asks for at once, journaled in the
+    /// run's first record (run sequence number 1).
+    func start() -> Transition<Self>
+
+    /// The pure transition function.
+    ///
+    /// - Parameters:
+    ///   - state: The current state.
+    ///   - event: The event.
+    ///   - seq: The run sequence number the resulting record will have; intent `i` of the
+    ///     result must have id `IntentID(seq: seq, index: i)`.
+    /// - Returns: The next state and the effects to fire.
+    /// - Throws: ``IllegalTransition`` if the event is refused in this state.
+    func transition(from state: State, on event: Event, seq: Int) throws(IllegalTransition) -> Transition<Self>
+
+    /// The intents whose outcomes `state` is waiting for.
+    ///
+    /// After every transition, the journal's unanswered, unabandoned intents of a run are
+    /// exactly the ones its current state awaits; recovery settles them by their policies.
+    func awaited(in state: State) -> [IntentID]
+
+    /// The earliest time at which ``timerEvent(in:at:)`` will return an event, if any.
+    func nextWakeup(in state: State) -> Timestamp?
+
+    /// The timer event due in `state` at time `now` (a deadline, a retry becoming due), if any.
+    func timerEvent(in state: State, at now: Timestamp) -> Event?
+
+    /// The event that tells the machine an effect's outcome cannot be known.
+    ///
+    /// Recovery delivers it for an intent whose policy is ``RecoveryPolicy/inDoubt`` or
+    /// ``RecoveryPolicy/compensate``, or whose reconciliation answered "unknown".
+    func outcomeUnknown(for intent: IntentID, reason: String) -> Event
+}

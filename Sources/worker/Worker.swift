@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `worker` command line: submit, inspect, verify and (later) drive Runlog runs.
+@main
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Runlog: a crash-safe job runner with a write-ahead, hash-chained journal.",
+        subcommands: [GraphCommand.self]
+    )
+}
