@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "worker", targets: ["worker"]),
         .library(name: "RunStateMachine", targets: ["RunStateMachine"]),
+        .library(name: "Journal", targets: ["Journal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -20,10 +21,19 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "RunStateMachine"),
+        .target(
+            name: "Journal",
+            dependencies: [
+                "RunStateMachine",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "worker",
             dependencies: [
                 "RunStateMachine",
+                "Journal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +44,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: [
+                "Journal",
+                "RunStateMachine",
+                "CSQLite",
+                "worker",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

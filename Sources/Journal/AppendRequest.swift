@@ -1,0 +1,57 @@
+import RunStateMachine
+
+/// A transition to append to a run's journal, already encoded in canonical JSON.
+///
+/// The journal accepts it only if `runSeq` is the run's next sequence number and `epoch` is the
+/// run's current lease epoch, both checked in the committing transaction.
+public struct AppendRequest: Sendable {
+    /// The run.
+    public var run: RunRef
+    /// The new record's run sequence number (the run's last plus one).
+    public var runSeq: Int
+    /// The appender's lease epoch.
+    public var epoch: Int64
+    /// Wall-clock time of the append.
+    public var at: Timestamp
+    /// The event.
+    public var event: [UInt8]
+    /// The state after the event.
+    public var state: [UInt8]
+    /// The state's name, for the `runs` projection.
+    public var stateName: String
+    /// Whether the state is terminal.
+    public var terminal: Bool
+    /// The intents asked for, if any.
+    public var intents: [UInt8]?
+    /// The intents given up, if any.
+    public var abandons: [UInt8]?
+    /// The intent the event answers, if any.
+    public var answers: IntentID?
+
+    /// Encodes a checked transition of `Machine` caused by `event`.
+    public init<Machine: StateMachine>(
+        run: RunRef,
+        runSeq: Int,
+        epoch: Int64,
+        at: Timestamp,
+        event: Machine.Event,
+        transition: Transition<Machine>
+    ) {
+        self.run = run
+        self.runSeq = runSeq
+        self.epoch = epoch
+        self.at = at
+        self.event = event.json.canonicalBytes
+        self.state = transition.state.json.canonicalBytes
+        self.stateName = transition.state.name
+        self.terminal = Machine.definition.isTerminal(transition.state.name)
+        self.intents = Self.encode(transition.intents.map(\.json))
+        self.abandons = Self.encode(transition.abandons.map(\.json))
+        self.answers = event.answers
+    }
+
+    /// The canonical JSON array of `elements`, or `nil` when there are none.
+    static func encode(_ elements: [JSONValue]) -> [UInt8]? {
+        elements.isEmpty ? nil : JSONValue.array(elements).canonicalBytes
+    }
+}

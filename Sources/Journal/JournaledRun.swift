@@ -1,0 +1,59 @@
+import RunStateMachine
+
+/// A run driven by the holder of its lease: its machine, current state and last record number.
+///
+/// ``apply(_:at:)`` is the write-ahead step every driver performs: compute the checked
+/// transition, append it, and only then hand back the intents to fire.
+public struct JournaledRun<Machine: StateMachine>: Sendable {
+    /// The journal the run lives in.
+    public let journal: SQLiteJournal
+    /// The machine, configured with the run's input.
+    public let machine: Machine
+    /// The lease under which the run is driven.
+    public let lease: Lease
+    /// The current state.
+    public private(set) var state: Machine.State
+    /// The run's last record number.
+    public private(set) var lastRunSeq: Int
+
+    /// Loads a leased run from the journal by replaying its records.
+    ///
+    /// - Throws: ``JournalError`` if the records cannot be read, are of another machine or
+    ///   version, diverge from the machine, or do not end with `lease`.
+    public static func load(_ lease: Lease, from journal: SQLiteJournal) throws(JournalError) -> JournaledRun {
+        let records = try journal.records(of: lease.run)
+        let replay = RunReplayer<Machine>.replay(records, keepSteps: false)
+        if let divergence = replay.divergence {
+            throw JournalError(.corrupt, "the journal of this run does not replay: \(divergence)", run: lease.run.id)
+        }
+        guard replay.version == Machine.definition.version, replay.leaseEpoch == lease.epoch,
+            let first = records.first, let stateBytes = replay.state
+        else {
+            throw JournalError(.staleEpoch, "the run is not at lease epoch \(lease.epoch) of \(Machine.definition.name)", run: lease.run.id)
+        }
+        do {
+            let creation = try RunCreation(payload: first.event)
+            let machine = Machine(input: try Machine.Input(json: creation.input), submittedAt: creation.submittedAt)
+            let state = try Machine.State(json: JSONValue.parse(stateBytes))
+            return JournaledRun(journal: journal, machine: machine, lease: lease, state: state, lastRunSeq: replay.lastRunSeq)
+        } catch {
+            throw JournalError(.corrupt, "the run's records cannot be decoded: \(error)", run: lease.run.id)
+        }
+    }
+
+    /// Feeds `event`: computes the checked transition, appends it under the lease, and returns
+    /// it once it is durable. The state only advances after the append committed.
+    ///
+    /// - Throws: ``IllegalTransition`` if the machine refuses the event (nothing is journaled),
+    ///   or ``JournalError`` if the append is refused or fails.
+    @discardableResult
+    public mutating func apply(_ event: Machine.Event, at: Timestamp) async throws -> Transition<Machine> {
+        let seq = lastRunSeq + 1
+        let transition = try machine.checkedTransition(from: state, on: event, seq: seq)
+        let request = AppendRequest(run: lease.run, runSeq: seq, epoch: lease.epoch, at: at, event: event, transition: transition)
+        _ = try await journal.append(request)
+        state = transition.state
+        lastRunSeq = seq
+        return transition
+    }
+}

@@ -1,0 +1,16 @@
+import RunStateMachine
+
+/// The right to drive a run: only appends carrying this lease's epoch are accepted, until
+/// another owner acquires a newer one.
+public struct Lease: Hashable, Sendable {
+    /// The run.
+    public let run: RunRef
+    /// Who holds it.
+    public let owner: String
+    /// The fencing epoch.
+    public let epoch: Int64
+    /// Until when other owners are kept out (renewed while the owner is alive).
+    public let expiresAt: Timestamp
+    /// The run sequence number of the lease record.
+    public let runSeq: Int
+}

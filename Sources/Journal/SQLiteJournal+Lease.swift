@@ -1,0 +1,101 @@
+import RunStateMachine
+
+extension SQLiteJournal {
+    /// Takes the lease on a run: journals a lease record with the next fencing epoch, after
+    /// which appends carrying an older epoch are refused.
+    ///
+    /// - Parameters:
+    ///   - run: The run.
+    ///   - owner: Who takes it (a worker id).
+    ///   - ttlMilliseconds: How long others are kept out unless the lease is renewed.
+    ///   - at: The current time.
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/leaseHeld`` if another owner's
+    ///   lease has not expired, ``JournalError/Code/runFinished`` for a terminal run, or
+    ///   ``JournalError/Code/unknownRun``.
+    public func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease {
+        let payload = JSONValue.object(["owner": .string(owner), "ttlMs": .int(ttlMilliseconds)]).canonicalBytes
+        let expires = at.adding(milliseconds: ttlMilliseconds)
+        return try await write { context throws(SQLiteError) in
+            let select = try context.connection.statement(
+                """
+                SELECT runs.run_no, runs.terminal, runs.lease_epoch, runs.last_run_seq, leases.owner, leases.expires_ms
+                FROM runs LEFT JOIN leases USING (run_no) WHERE runs.run_id = ?1
+                """
+            )
+            select.bind(1, run.value)
+            defer { select.reset() }
+            guard try select.step() else {
+                return .failure(JournalError(.unknownRun, "no run has id \(run)", run: run))
+            }
+            let number = select.int64(0)
+            guard select.int(1) == 0 else {
+                return .failure(JournalError(.runFinished, "the run has finished; there is nothing to lease", run: run))
+            }
+            let epoch = select.int64(2) + 1
+            let runSeq = select.int(3) + 1
+            if let holder = select.optionalText(4), holder != owner, select.int64(5) > at.milliseconds {
+                let until = Timestamp(milliseconds: select.int64(5))
+                return .failure(JournalError(.leaseHeld, "\(holder) holds the run's lease until \(until)", run: run))
+            }
+            let update = try context.connection.statement(
+                "UPDATE runs SET lease_epoch = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4 WHERE run_no = ?5"
+            )
+            update.bind(1, epoch)
+            update.bind(2, runSeq)
+            update.bind(3, context.nextSeq)
+            update.bind(4, at.milliseconds)
+            update.bind(5, number)
+            try update.run()
+            _ = try context.appendRecord(
+                runNo: number,
+                runSeq: runSeq,
+                kind: .lease,
+                epoch: epoch,
+                at: at,
+                event: payload,
+                state: nil,
+                intents: nil,
+                abandons: nil,
+                answers: nil
+            )
+            let upsert = try context.connection.statement(
+                "INSERT OR REPLACE INTO leases (run_no, owner, epoch, expires_ms) VALUES (?1, ?2, ?3, ?4)"
+            )
+            upsert.bind(1, number)
+            upsert.bind(2, owner)
+            upsert.bind(3, epoch)
+            upsert.bind(4, expires.milliseconds)
+            try upsert.run()
+            return .success(Lease(run: RunRef(id: run, number: number), owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq))
+        }
+    }
+
+    /// Extends a lease the caller still holds.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
+    ///   has taken the run since.
+    public func renewLease(_ lease: Lease, until: Timestamp) async throws(JournalError) -> Lease {
+        try await write { context throws(SQLiteError) in
+            let update = try context.connection.statement("UPDATE leases SET expires_ms = ?1 WHERE run_no = ?2 AND epoch = ?3")
+            update.bind(1, until.milliseconds)
+            update.bind(2, lease.run.number)
+            update.bind(3, lease.epoch)
+            try update.run()
+            guard context.connection.changes == 1 else {
+                return .failure(JournalError(.staleEpoch, "the lease at epoch \(lease.epoch) has passed to another owner", run: lease.run.id))
+            }
+            return .success(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: until, runSeq: lease.runSeq))
+        }
+    }
+
+    /// Gives a lease up, so another owner can take the run at once (graceful shutdown).
+    public func releaseLease(_ lease: Lease) async throws(JournalError) {
+        try await write { context throws(SQLiteError) in
+            let update = try context.connection.statement("UPDATE leases SET expires_ms = 0 WHERE run_no = ?1 AND epoch = ?2")
+            update.bind(1, lease.run.number)
+            update.bind(2, lease.epoch)
+            try update.run()
+            return .success(())
+        }
+    }
+}

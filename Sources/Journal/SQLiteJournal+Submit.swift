@@ -1,0 +1,111 @@
+import RunStateMachine
+
+extension SQLiteJournal {
+    /// Creates a run of `Machine` with `input`, journaling its first record (the machine, its
+    /// version, the input and the start state) in the same transaction as its `runs` row.
+    ///
+    /// With an idempotency key, submitting again returns the existing run when the input is the
+    /// same, so a client may retry a submit whose answer it lost.
+    ///
+    /// - Parameters:
+    ///   - input: The run's validated input.
+    ///   - label: A name for people.
+    ///   - idempotencyKey: The client's key, if any.
+    ///   - at: The submission time (deadlines count from here).
+    ///   - id: The run id; generated when `nil`.
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/idempotencyConflict`` if the
+    ///   key belongs to a run with a different input; the journal is then unchanged.
+    public func submit<Machine: StateMachine>(
+        _ machine: Machine.Type,
+        input: Machine.Input,
+        label: String?,
+        idempotencyKey: String?,
+        at: Timestamp,
+        id: RunID? = nil
+    ) async throws(JournalError) -> SubmitResult {
+        let definition = Machine.definition
+        let start: Transition<Machine>
+        do {
+            start = try Machine(input: input, submittedAt: at).checkedStart()
+        } catch {
+            throw JournalError(.invalidInput, "the machine refuses to start: \(error)")
+        }
+        let inputJSON = input.json
+        let inputHash = HashChain.sha256Hex(inputJSON.canonicalBytes)
+        let runID = id ?? RunID.generate(at: at)
+        var payload: [String: JSONValue] = [
+            "runID": .string(runID.value),
+            "machine": .string(definition.name),
+            "version": .string(definition.version),
+            "input": inputJSON,
+            "submittedAt": at.json,
+        ]
+        if let label { payload["name"] = .string(label) }
+        if let idempotencyKey { payload["idempotencyKey"] = .string(idempotencyKey) }
+        let event = JSONValue.object(payload).canonicalBytes
+        let state = start.state.json.canonicalBytes
+        let stateName = start.state.name
+        let terminal = definition.isTerminal(stateName)
+        let intents = AppendRequest.encode(start.intents.map(\.json))
+
+        return try await write { context throws(SQLiteError) in
+            if let idempotencyKey {
+                let existing = try context.connection.statement("SELECT run_no, run_id, input_hash FROM runs WHERE idempotency_key = ?1")
+                existing.bind(1, idempotencyKey)
+                defer { existing.reset() }
+                if try existing.step() {
+                    let run = RunRef(id: RunID(existing.text(1))!, number: existing.int64(0))
+                    guard existing.text(2) == inputHash else {
+                        return .failure(
+                            JournalError(
+                                .idempotencyConflict,
+                                "idempotency key '\(idempotencyKey)' already names run \(run.id), submitted with a different spec; "
+                                    + "use a new key, or resubmit the original spec",
+                                run: run.id
+                            )
+                        )
+                    }
+                    return .success(SubmitResult(run: run, created: false))
+                }
+            }
+            let insert = try context.connection.statement(
+                """
+                INSERT INTO runs (run_id, machine, machine_version, name, idempotency_key, input_hash, state_name, terminal,
+                                  last_run_seq, last_seq, lease_epoch, created_ms, updated_ms)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, 0, ?10, ?10)
+                """
+            )
+            insert.bind(1, runID.value)
+            insert.bind(2, definition.name)
+            insert.bind(3, definition.version)
+            insert.bind(4, label)
+            insert.bind(5, idempotencyKey)
+            insert.bind(6, inputHash)
+            insert.bind(7, stateName)
+            insert.bind(8, terminal ? 1 : 0)
+            insert.bind(9, context.nextSeq)
+            insert.bind(10, at.milliseconds)
+            try insert.run()
+            let run = RunRef(id: runID, number: context.connection.lastInsertRowID)
+            _ = try context.appendRecord(
+                runNo: run.number,
+                runSeq: 1,
+                kind: .created,
+                epoch: 0,
+                at: at,
+                event: event,
+                state: state,
+                intents: intents,
+                abandons: nil,
+                answers: nil
+            )
+            return .success(SubmitResult(run: run, created: true))
+        }
+    }
+
+    /// Submits a validated job spec as a ``SandboxJob`` run (its name and idempotency key come
+    /// from the spec).
+    public func submit(_ spec: JobSpec, at: Timestamp, id: RunID? = nil) async throws(JournalError) -> SubmitResult {
+        try await submit(SandboxJob.self, input: spec, label: spec.name, idempotencyKey: spec.idempotencyKey, at: at, id: id)
+    }
+}

@@ -1,0 +1,205 @@
+import Crypto
+import RunStateMachine
+
+extension SQLiteJournal {
+    /// Verifies the whole journal: the hash chain (every record's content, link and sequence
+    /// number), the head file (nothing missing at the end), every run replayed through its
+    /// machine, and the `runs` projection against the replayed journal.
+    ///
+    /// - Parameters:
+    ///   - registry: The machines to replay with.
+    ///   - maxProblems: Stop collecting after this many problems.
+    public func verify(registry: MachineRegistry = .standard, maxProblems: Int = 50) throws(JournalError) -> VerifyReport {
+        var report = VerifyReport()
+        let chain = try verifyChain(maxProblems: maxProblems)
+        report.records = chain.records
+        report.lastSeq = chain.lastSeq
+        report.problems = chain.problems
+        checkHeadFile(chain, into: &report)
+        let replays = try replayAll(registry: registry)
+        report.runs = replays.count
+        for (_, replay) in replays.sorted(by: { $0.key < $1.key }) {
+            if let divergence = replay.divergence, report.problems.count < maxProblems {
+                report.problems.append(
+                    VerifyProblem(code: .replayDivergence, seq: divergence.seq, run: replay.runID, message: divergence.problem)
+                )
+            }
+        }
+        for problem in try compareProjection(with: replays) where report.problems.count < maxProblems {
+            report.problems.append(problem)
+        }
+        return report
+    }
+
+    /// Walks the journal in sequence order and recomputes every hash.
+    ///
+    /// Each record is checked against its own stored `prev_hash`, and the next record against
+    /// this record's stored hash, so one changed record is reported once rather than breaking
+    /// everything after it.
+    public func verifyChain(maxProblems: Int = 50) throws(JournalError) -> ChainCheck {
+        try read { connection throws(SQLiteError) in
+            var check = ChainCheck()
+            func report(_ code: VerifyProblem.Code, _ seq: Int64, _ message: String) {
+                if check.problems.count < maxProblems {
+                    check.problems.append(VerifyProblem(code: code, seq: seq, run: nil, message: message))
+                }
+            }
+            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
+            var header = [UInt8](repeating: 0, count: 45)
+            var previous = HashChain.genesis
+            var expected: Int64 = 1
+            while try query.step() {
+                let seq = query.int64(0)
+                check.records += 1
+                if seq != expected {
+                    report(
+                        .sequenceGap,
+                        seq,
+                        seq > expected ? "records \(expected)…\(seq - 1) are missing" : "sequence number \(seq) repeats or goes back (expected \(expected))"
+                    )
+                }
+                expected = seq + 1
+                guard let kind = RecordKind(rawValue: query.text(3)),
+                    let storedPrev = query.rawBytes(11), storedPrev.count == 32,
+                    let storedHash = query.rawBytes(12), storedHash.count == 32,
+                    let event = query.rawBytes(6)
+                else {
+                    report(.malformedRecord, seq, "the record's kind or hash columns are not ones the journal writes")
+                    continue
+                }
+                if !storedPrev.elementsEqual(previous) {
+                    report(.brokenLink, seq, "it does not link to the record before it (a record was removed, changed or reordered)")
+                }
+                HashChain.fillHeader(
+                    &header,
+                    seq: seq,
+                    runNo: query.int64(1),
+                    runSeq: query.int64(2),
+                    kind: kind,
+                    epoch: query.int64(4),
+                    atMilliseconds: query.int64(5)
+                )
+                var hasher = SHA256()
+                hasher.update(bufferPointer: storedPrev)
+                header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                HashChain.update(&hasher, field: event)
+                for column: Int32 in 7...10 {
+                    HashChain.update(&hasher, field: query.rawBytes(column))
+                }
+                let digest = hasher.finalize()
+                let matches = digest.withUnsafeBytes { $0.elementsEqual(storedHash) }
+                if !matches {
+                    report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
+                }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: storedHash) }
+                check.lastSeq = seq
+            }
+            check.lastHash = previous
+            return check
+        }
+    }
+
+    /// Compares the head file with the chain's end.
+    private func checkHeadFile(_ chain: ChainCheck, into report: inout VerifyReport) {
+        switch HeadFile.read(path: Self.headPath(for: path)) {
+        case .missing:
+            if chain.records > 0 {
+                report.warnings.append("there is no head file (\(Self.headPath(for: path))): records lost at the end could not be detected")
+            }
+        case .unreadable(let reason):
+            report.problems.append(VerifyProblem(code: .headUnreadable, seq: nil, run: nil, message: "the head file cannot be read: \(reason)"))
+        case .head(let seq, let hash):
+            report.headFileSeq = seq
+            if seq > chain.lastSeq {
+                report.problems.append(
+                    VerifyProblem(
+                        code: .truncated,
+                        seq: chain.lastSeq + 1,
+                        run: nil,
+                        message: "the journal ends at record \(chain.lastSeq) but its head file records \(seq): records \(chain.lastSeq + 1)…\(seq) are missing (truncated, or an older copy)"
+                    )
+                )
+            } else if let stored = try? read({ connection throws(SQLiteError) in
+                let query = try connection.prepare("SELECT hash FROM journal WHERE seq = ?1")
+                query.bind(1, seq)
+                return try query.step() ? query.bytes(0) : nil
+            }), stored != hash {
+                report.problems.append(
+                    VerifyProblem(code: .headMismatch, seq: seq, run: nil, message: "its hash differs from the one the head file records (rewritten?)")
+                )
+            }
+        }
+    }
+
+    /// Replays every run, streaming the journal in `(run, run_seq)` order.
+    public func replayAll(registry: MachineRegistry = .standard) throws(JournalError) -> [Int64: RunReplay] {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY run_no, run_seq")
+            var replays: [Int64: RunReplay] = [:]
+            var group: [JournalRecord] = []
+            func flush() {
+                guard let first = group.first else { return }
+                replays[first.runNo] = registry.replay(group)
+                group.removeAll(keepingCapacity: true)
+            }
+            while try query.step() {
+                guard let record = Self.record(query) else {
+                    var broken = RunReplay()
+                    broken.divergence = ReplayDivergence(seq: query.int64(0), runSeq: query.int(2), problem: "the record's kind or answers column is malformed")
+                    replays[query.int64(1)] = broken
+                    continue
+                }
+                if let current = group.first, current.runNo != record.runNo {
+                    flush()
+                }
+                group.append(record)
+            }
+            flush()
+            return replays
+        }
+    }
+
+    /// Compares every `runs` row with the run's replay.
+    private func compareProjection(with replays: [Int64: RunReplay]) throws(JournalError) -> [VerifyProblem] {
+        let rows = try runs(limit: Int.max)
+        var problems: [VerifyProblem] = []
+        var seen: Set<Int64> = []
+        for row in rows {
+            seen.insert(row.run.number)
+            guard let replay = replays[row.run.number] else {
+                problems.append(VerifyProblem(code: .projectionMismatch, seq: nil, run: row.run.id, message: "the runs table lists it but the journal has no records of it"))
+                continue
+            }
+            guard replay.divergence == nil else { continue }
+            let fields: [(String, String, String)] = [
+                ("run id", row.run.id.value, replay.runID?.value ?? "-"),
+                ("machine", row.machine, replay.machine ?? "-"),
+                ("machine version", row.machineVersion, replay.version ?? "-"),
+                ("name", row.name ?? "-", replay.name ?? "-"),
+                ("idempotency key", row.idempotencyKey ?? "-", replay.idempotencyKey ?? "-"),
+                ("input hash", row.inputHash, replay.inputHash ?? "-"),
+                ("state", row.stateName, replay.stateName ?? "-"),
+                ("terminal", "\(row.terminal)", "\(replay.terminal)"),
+                ("last run record", "\(row.lastRunSeq)", "\(replay.lastRunSeq)"),
+                ("last record", "\(row.lastSeq)", "\(replay.lastSeq)"),
+                ("lease epoch", "\(row.leaseEpoch)", "\(replay.leaseEpoch)"),
+                ("created", "\(row.createdAt)", replay.createdAt.map { "\($0)" } ?? "-"),
+                ("updated", "\(row.updatedAt)", replay.updatedAt.map { "\($0)" } ?? "-"),
+            ]
+            for (field, projected, journaled) in fields where projected != journaled {
+                problems.append(
+                    VerifyProblem(
+                        code: .projectionMismatch,
+                        seq: nil,
+                        run: row.run.id,
+                        message: "the runs table says \(field) is '\(projected)' but the journal says '\(journaled)'"
+                    )
+                )
+            }
+        }
+        for (number, replay) in replays.sorted(by: { $0.key < $1.key }) where !seen.contains(number) {
+            problems.append(VerifyProblem(code: .projectionMismatch, seq: nil, run: replay.runID, message: "the journal has records of it but the runs table has no row"))
+        }
+        return problems
+    }
+}

@@ -1,0 +1,95 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedded journal: an append-only, hash-chained SQLite database in WAL mode with
+/// `synchronous=FULL`.
+///
+/// Writes (submit, lease, append) go through one writer thread that commits concurrent callers
+/// in shared transactions (group commit); a call returns only after its record is durable.
+/// Reads use a separate read-only connection. See the README's "Journal" section for the format
+/// and guarantees.
+public final class SQLiteJournal: Sendable {
+    /// The database file.
+    public let path: String
+    /// How it was opened.
+    public let options: JournalOptions
+
+    let writer: JournalWriter?
+    let reader: Mutex<SQLiteConnection>
+    private let lock: Mutex<LockFile?>
+
+    /// The lock file of the database at `path`.
+    public static func lockPath(for path: String) -> String { path + ".lock" }
+    /// The head file of the database at `path`.
+    public static func headPath(for path: String) -> String { path + ".head" }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { Migration.sqlite.last?.version ?? 0 }
+
+    /// Opens the journal at `path`, creating it unless opening as a reader.
+    ///
+    /// - Throws: ``JournalError`` if another worker owns it (``JournalError/Code/locked``), it
+    ///   is not a Runlog journal, it was written by a newer Runlog, its durability settings
+    ///   cannot be established, or records at its end are missing.
+    public static func open(path: String, options: JournalOptions = JournalOptions()) throws(JournalError) -> SQLiteJournal {
+        if options.role == .reader, access(path, F_OK) != 0 {
+            throw JournalError(.notFound, "there is no journal at \(path); submit a job first, or pass --db")
+        }
+        let lock: LockFile? = options.role == .owner ? try LockFile(path: lockPath(for: path), database: path) : nil
+        var writer: JournalWriter?
+        if options.role != .reader {
+            writer = try JournalWriter.start(maxBatch: options.maxBatch) { () throws(JournalError) in
+                try Setup.openWriter(path: path, busyTimeout: options.busyTimeoutMilliseconds)
+            }
+        }
+        let reader: SQLiteConnection
+        do {
+            reader = try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds)
+        } catch {
+            writer?.close()
+            throw error
+        }
+        return SQLiteJournal(path: path, options: options, writer: writer, reader: reader, lock: lock)
+    }
+
+    private init(path: String, options: JournalOptions, writer: JournalWriter?, reader: SQLiteConnection, lock: LockFile?) {
+        self.path = path
+        self.options = options
+        self.writer = writer
+        self.reader = Mutex(reader)
+        self.lock = Mutex(lock)
+    }
+
+    deinit {
+        writer?.close()
+    }
+
+    /// Commits what is queued, closes the connections and releases the lock.
+    public func close() {
+        writer?.close()
+        reader.withLock { $0.close() }
+        lock.withLock { $0 = nil }
+    }
+
+    /// Queues a write for the next group commit and waits until it is durable.
+    func write<Value: Sendable>(_ body: @escaping QueuedWrite<Value>.Body) async throws(JournalError) -> Value {
+        guard let writer else {
+            throw JournalError(.invalidInput, "the journal was opened read-only")
+        }
+        return try await writer.perform(body)
+    }
+
+    /// Runs a read on the read-only connection.
+    func read<Value>(_ body: (SQLiteConnection) throws(SQLiteError) -> Value) throws(JournalError) -> Value {
+        do {
+            return try reader.withLock { connection throws(SQLiteError) in try body(connection) }
+        } catch {
+            throw JournalError.storage(error)
+        }
+    }
+}

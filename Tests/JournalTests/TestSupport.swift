@@ -1,0 +1,94 @@
+import Foundation
+@testable import Journal
+import RunStateMachine
+import Testing
+
+/// A fresh directory for one test, removed afterwards.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        var template = Array((NSTemporaryDirectory() + "runlog-test-XXXXXX").utf8CString)
+        let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(result != nil, "mkdtemp failed")
+        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+}
+
+/// A job spec for tests: `steps` shell steps, nothing else.
+func testSpec(steps: Int = 3, key: String? = nil, name: String? = "test") -> JobSpec {
+    JobSpec(
+        kind: .shell,
+        name: name,
+        idempotencyKey: key,
+        steps: (0..<steps).map { StepSpec(name: "step-\($0 + 1)", run: "echo \($0)", timeoutSeconds: 60) }
+    )
+}
+
+let t0 = Timestamp(milliseconds: 1_800_000_000_000)
+
+/// Runs a leased shell run to the end with successful outcomes for every intent, appending
+/// each transition; returns the records appended.
+@discardableResult
+func driveToSuccess(_ run: inout JournaledRun<SandboxJob>, at time: Timestamp = t0) async throws -> Int {
+    var appended = 0
+    if case .queued = run.state {
+        try await run.apply(.start, at: time)
+        appended += 1
+    }
+    while !SandboxJob.definition.isTerminal(run.state.name) {
+        guard let intent = run.machine.awaited(in: run.state).first else {
+            Issue.record("no intent awaited in \(run.state.name)")
+            return appended
+        }
+        let event: SandboxJobEvent
+        switch run.state {
+        case .provisioning: event = .sandboxCreated(intent: intent, sandbox: SandboxID("sbx-\(run.lease.run.number)"))
+        case .running: event = .stepFinished(intent: intent, result: StepResult(exit: .exited(code: 0)), at: time)
+        case .collecting: event = .collected(intent: intent, artifacts: [])
+        case .tearingDown, .compensating: event = .sandboxReleased(intent: intent)
+        case .reporting: event = .statusReported(intent: intent)
+        default:
+            Issue.record("unexpected state \(run.state.name)")
+            return appended
+        }
+        try await run.apply(event, at: time)
+        appended += 1
+    }
+    return appended
+}
+
+/// Submits a spec, leases the run and loads it for driving.
+func submitAndLease(_ journal: SQLiteJournal, spec: JobSpec = testSpec(), owner: String = "test-worker", at: Timestamp = t0) async throws
+    -> JournaledRun<SandboxJob>
+{
+    let submitted = try await journal.submit(spec, at: at)
+    let lease = try await journal.acquireLease(run: submitted.run.id, owner: owner, ttlMilliseconds: 30_000, at: at)
+    return try JournaledRun<SandboxJob>.load(lease, from: journal)
+}
+
+/// Runs raw SQL on a separate connection (for tampering with a journal in tests).
+func rawSQL(_ path: String, _ sql: String) throws {
+    let connection = try SQLiteConnection(path: path, readOnly: false)
+    try connection.execute("PRAGMA busy_timeout = 5000")
+    try connection.execute(sql)
+    connection.close()
+}
+
+func rawScalar(_ path: String, _ sql: String) throws -> Int64? {
+    let connection = try SQLiteConnection(path: path, readOnly: false)
+    defer { connection.close() }
+    return try connection.scalarInt(sql)
+}
+
+func rawText(_ path: String, _ sql: String) throws -> String? {
+    let connection = try SQLiteConnection(path: path, readOnly: false)
+    defer { connection.close() }
+    return try connection.scalarText(sql)
+}
