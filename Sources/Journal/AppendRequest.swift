@@ -45,13 +45,19 @@ public struct AppendRequest: Sendable {
         self.state = transition.state.json.canonicalBytes
         self.stateName = transition.state.name
         self.terminal = Machine.definition.isTerminal(transition.state.name)
-        self.intents = Self.encode(transition.intents.map(\.json))
-        self.abandons = Self.encode(transition.abandons.map(\.json))
+        self.intents = Self.encode(transition.intents)
+        self.abandons = Self.encode(transition.abandons)
         self.answers = event.answers
     }
 
     /// The canonical JSON array of `elements`, or `nil` when there are none.
-    static func encode(_ elements: [JSONValue]) -> [UInt8]? {
-        elements.isEmpty ? nil : JSONValue.array(elements).canonicalBytes
+    static func encode<Element: JSONCodable>(_ elements: [Element]) -> [UInt8]? {
+        guard !elements.isEmpty else { return nil }
+        var array: [JSONValue] = []
+        array.reserveCapacity(elements.count)
+        for element in elements {
+            array.append(element.json)
+        }
+        return JSONValue.array(array).canonicalBytes
     }
 }

@@ -41,7 +41,7 @@ extension JournalRecord: JSONCodable {
     /// Every column, with the JSON payload columns kept as the exact stored text (so the
     /// export re-imports byte for byte) and the hashes in hex.
     public var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "seq": .int(seq),
             "runNo": .int(runNo),
             "runSeq": .int(Int64(runSeq)),

@@ -33,7 +33,7 @@ extension SQLiteJournal {
         let inputJSON = input.json
         let inputHash = HashChain.sha256Hex(inputJSON.canonicalBytes)
         let runID = id ?? RunID.generate(at: at)
-        var payload: [String: JSONValue] = [
+        var payload: JSONObject = [
             "runID": .string(runID.value),
             "machine": .string(definition.name),
             "version": .string(definition.version),
@@ -46,7 +46,7 @@ extension SQLiteJournal {
         let state = start.state.json.canonicalBytes
         let stateName = start.state.name
         let terminal = definition.isTerminal(stateName)
-        let intents = AppendRequest.encode(start.intents.map(\.json))
+        let intents = AppendRequest.encode(start.intents)
 
         return try await write { context throws(SQLiteError) in
             if let idempotencyKey {

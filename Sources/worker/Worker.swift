@@ -6,6 +6,6 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Runlog: a crash-safe job runner with a write-ahead, hash-chained journal.",
-        subcommands: [GraphCommand.self]
+        subcommands: [GraphCommand.self, BenchCommand.self]
     )
 }

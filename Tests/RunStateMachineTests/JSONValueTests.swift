@@ -89,7 +89,7 @@ struct JSONValueTests {
             leaves.eraseToAny(),
             inner.array(of: 0...4).map { JSONValue.array($0) }.eraseToAny(),
             zip(Gen.letterOrNumber.string(of: 0...6), inner).array(of: 0...4)
-                .map { pairs in JSONValue.object(Dictionary(pairs, uniquingKeysWith: { a, _ in a })) }.eraseToAny()
+                .map { pairs in JSONValue.object(JSONObject(Dictionary(pairs, uniquingKeysWith: { a, _ in a }))) }.eraseToAny()
         )
         .eraseToAny()
     }

@@ -132,10 +132,10 @@ enum RunReplayer<Machine: StateMachine> {
                 let recorded = record.state.map { String(decoding: $0, as: UTF8.self) } ?? "none"
                 throw diverge("the recorded state \(recorded) differs from the machine's \(String(decoding: computed, as: UTF8.self))")
             }
-            guard record.intents == AppendRequest.encode(intents.map(\.json)) else {
+            guard record.intents == AppendRequest.encode(intents) else {
                 throw diverge("the recorded intents differ from the ones the machine asks for")
             }
-            guard record.abandons == AppendRequest.encode(abandons.map(\.json)) else {
+            guard record.abandons == AppendRequest.encode(abandons) else {
                 throw diverge("the recorded abandoned intents differ from the machine's")
             }
         }

@@ -4,12 +4,12 @@
 /// nested decode reports `steps[1].retry.maxAttempts` rather than "type mismatch".
 public struct JSONFields: Sendable {
     /// The members.
-    public let values: [String: JSONValue]
+    public let values: JSONObject
     /// The path of this object, used as the prefix of errors.
     public let path: String
 
     /// Wraps members that are already known to form an object.
-    public init(values: [String: JSONValue], path: String = "") {
+    public init(values: JSONObject, path: String = "") {
         self.values = values
         self.path = path
     }

@@ -10,8 +10,12 @@ extension JSONValue {
     /// - Returns: The parsed document.
     /// - Throws: ``JSONParseError`` naming the line, column and problem.
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+        try parse(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// Parses one JSON document held in an array; see ``parse(_:maxDepth:)-(Collection<UInt8>,_)``.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
             var parser = JSONParser(input: buffer, maxDepth: maxDepth)
             return try parser.parseDocument()
         }
@@ -86,7 +90,7 @@ struct JSONParser: ~Copyable {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw error(.tooDeep(maxDepth)) }
         position += 1
-        var members: [String: JSONValue] = [:]
+        var members = JSONObject(capacity: 6)
         skipWhitespace()
         if position < input.count, input[position] == UInt8(ascii: "}") {
             position += 1
@@ -103,7 +107,7 @@ struct JSONParser: ~Copyable {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if members.updateValue(value, forKey: key) != nil {
+            if !members.insertNew(key: key, value: value) {
                 position = keyStart
                 throw error(.duplicateKey(key))
             }
@@ -147,7 +151,7 @@ struct JSONParser: ~Copyable {
             let byte = input[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: input[start..<position])
-                guard let string = String(validating: slice, as: UTF8.self) else {
+                guard let string = Self.string(validating: slice) else {
                     position = start
                     throw error(.invalidUTF8)
                 }
@@ -197,6 +201,15 @@ struct JSONParser: ~Copyable {
             }
         }
         throw error(.unexpectedEnd)
+    }
+
+    /// The string the UTF-8 bytes spell, or `nil` if they are not valid UTF-8. ASCII, the
+    /// common case, skips the (generic, slower) validating initializer.
+    private static func string(validating bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {

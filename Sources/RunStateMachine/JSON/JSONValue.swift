@@ -22,7 +22,7 @@ public enum JSONValue: Sendable, Hashable {
     /// An ordered list of values.
     case array([JSONValue])
     /// An object; keys are unique (the parser rejects duplicates).
-    case object([String: JSONValue])
+    case object(JSONObject)
 }
 
 extension JSONValue {
@@ -46,8 +46,8 @@ extension JSONValue {
     ///   - name: The case name.
     ///   - fields: The case's associated values, by label.
     /// - Returns: The tagged value; decode it with ``JSONValue/tagged()``.
-    public static func tagged(_ name: String, _ fields: [String: JSONValue] = [:]) -> JSONValue {
-        fields.isEmpty ? .string(name) : .object([name: .object(fields)])
+    public static func tagged(_ name: String, _ fields: JSONObject = [:]) -> JSONValue {
+        fields.isEmpty ? .string(name) : .object(JSONObject(key: name, value: .object(fields)))
     }
 
     /// Splits a value built by ``JSONValue/tagged(_:_:)`` into its case name and fields.
@@ -59,7 +59,8 @@ extension JSONValue {
         case .string(let name):
             return (name, JSONFields(values: [:]))
         case .object(let members) where members.count == 1:
-            let (name, payload) = members.first!
+            let name = members.members[0].key
+            let payload = members.members[0].value
             guard case .object(let values) = payload else {
                 throw JSONDecodingError(path: name, problem: "expected an object, found \(payload.typeName)")
             }
@@ -83,7 +84,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// A dictionary literal is a JSON object; a repeated key keeps the last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(pairs: elements))
     }
     /// `nil` is JSON `null`.
     public init(nilLiteral: ()) { self = .null }

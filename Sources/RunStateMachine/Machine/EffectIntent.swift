@@ -8,6 +8,7 @@ public struct EffectIntent<Effect: MachineEffect>: Hashable, Sendable {
     public var policy: RecoveryPolicy
 
     /// Creates an intent.
+    @inlinable
     public init(id: IntentID, effect: Effect, policy: RecoveryPolicy) {
         self.id = id
         self.effect = effect
@@ -17,6 +18,7 @@ public struct EffectIntent<Effect: MachineEffect>: Hashable, Sendable {
 
 extension EffectIntent: JSONCodable {
     /// Decodes `{"id": "5/0", "effect": ..., "policy": "reconcile"}`.
+    @inlinable
     public init(json: JSONValue) throws(JSONDecodingError) {
         let fields = try JSONFields(json)
         self.init(
@@ -27,6 +29,7 @@ extension EffectIntent: JSONCodable {
     }
 
     /// `{"id": "5/0", "effect": ..., "policy": "reconcile"}`.
+    @inlinable
     public var json: JSONValue {
         ["id": id.json, "effect": effect.json, "policy": policy.json]
     }

@@ -21,7 +21,7 @@ public struct IntentID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// `seq/index`, e.g. `5/0`.
-    public var description: String { "\(seq)/\(index)" }
+    public var description: String { String(seq) + "/" + String(index) }
 
     /// Parses `seq/index`.
     public init?(_ text: some StringProtocol) {

@@ -40,11 +40,6 @@ extension MachineDefinition {
         ]
     }
 
-    /// The SHA-256 (hex) of ``behaviourJSON``'s canonical bytes: the machine's version.
-    public var version: String {
-        ContentHash.sha256Hex(behaviourJSON.canonicalBytes)
-    }
-
     /// `name@revision+first 12 hex digits of the version`, for people.
     public var shortVersion: String {
         "\(name)@\(revision)+\(version.prefix(12))"

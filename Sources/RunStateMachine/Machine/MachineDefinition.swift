@@ -113,22 +113,26 @@ public struct MachineDefinition: Sendable, Hashable {
     }
 
     /// The machine's name, e.g. `sandbox-job`.
-    public var name: String
+    public var name: String { didSet { rebuildIndexes() } }
     /// Bumped whenever the transition function's behaviour changes without the graph changing
     /// (a backoff formula, say), so the version changes too.
-    public var revision: Int
+    public var revision: Int { didSet { rebuildIndexes() } }
     /// What the machine is for.
     public var summary: String
     /// The states, in presentation order.
     public var states: [StateNode] { didSet { rebuildIndexes() } }
     /// The events.
-    public var events: [EventKind]
+    public var events: [EventKind] { didSet { rebuildIndexes() } }
     /// The effect kinds.
     public var effects: [EffectKind] { didSet { rebuildIndexes() } }
     /// The states a run may start in.
-    public var initialStates: [String]
+    public var initialStates: [String] { didSet { rebuildIndexes() } }
     /// Every edge.
     public var edges: [Edge] { didSet { rebuildIndexes() } }
+
+    /// The SHA-256 (hex) of ``behaviourJSON``'s canonical bytes: the machine's version,
+    /// recomputed whenever the definition changes.
+    public private(set) var version = ""
 
     private var edgeEffects: [EdgeKey: Set<String>] = [:]
     private var stateIndex: [String: Int] = [:]
@@ -169,6 +173,7 @@ public struct MachineDefinition: Sendable, Hashable {
         )
         stateIndex = Dictionary(states.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         effectIndex = Dictionary(effects.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        version = ContentHash.sha256Hex(behaviourJSON.canonicalBytes)
     }
 
     /// The state named `name`, if declared.

@@ -9,6 +9,7 @@ extension StateMachine {
     /// the event nor still awaited.
     ///
     /// - Throws: ``IllegalTransition``.
+    @inlinable
     public func checkedTransition(
         from state: State,
         on event: Event,
@@ -34,7 +35,7 @@ extension StateMachine {
         }
         var result = try transition(from: state, on: event, seq: seq)
         try Self.validate(result, from: state, on: event, seq: seq)
-        let nowAwaited = Set(awaited(in: result.state))
+        let nowAwaited = awaited(in: result.state)
         for intent in result.intents where !nowAwaited.contains(intent.id) {
             throw IllegalTransition(
                 .malformedTransition,
@@ -51,6 +52,7 @@ extension StateMachine {
     ///
     /// - Throws: ``IllegalTransition`` with code ``IllegalTransition/Code/malformedTransition`` if
     ///   the start state is not declared initial or its intents are malformed.
+    @inlinable
     public func checkedStart() throws(IllegalTransition) -> Transition<Self> {
         let result = start()
         guard Self.definition.initialStates.contains(result.state.name) else {
@@ -65,7 +67,8 @@ extension StateMachine {
         return result
     }
 
-    private static func validate(
+    @inlinable
+    static func validate(
         _ result: Transition<Self>,
         from state: State,
         on event: Event,
@@ -82,7 +85,8 @@ extension StateMachine {
         try validateIntents(result.intents, seq: seq, state: state.name, event: event.name, allowed: allowed)
     }
 
-    private static func validateIntents(
+    @inlinable
+    static func validateIntents(
         _ intents: [EffectIntent<Effect>],
         seq: Int,
         state: String,

@@ -10,6 +10,7 @@ public struct Transition<Machine: StateMachine>: Sendable {
     public var abandons: [IntentID]
 
     /// Creates a transition.
+    @inlinable
     public init(state: Machine.State, intents: [EffectIntent<Machine.Effect>] = [], abandons: [IntentID] = []) {
         self.state = state
         self.intents = intents

@@ -146,13 +146,7 @@ extension SandboxJobEvent: JSONCodable {
         case .modelResponded(let intent, let response):
             .tagged(name, ["intent": intent.json, "response": response.json])
         case .modelCallFailed(let intent, let reason, let retryable, let retryAfter, let at):
-            .tagged(
-                name,
-                [
-                    "intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable), "at": at.json,
-                    "retryAfterMs": retryAfter.map(JSONValue.int) ?? .null,
-                ].filter { $0.value != .null }
-            )
+            .tagged(name, Self.modelCallFailedFields(intent: intent, reason: reason, retryable: retryable, retryAfter: retryAfter, at: at))
         case .toolFinished(let intent, let result):
             .tagged(name, ["intent": intent.json, "result": result.json])
         case .collected(let intent, let artifacts):
@@ -178,5 +172,17 @@ extension SandboxJobEvent: JSONCodable {
         case .operatorResolved(let resolution, let note):
             .tagged(name, ["resolution": resolution.json, "note": .string(note)])
         }
+    }
+
+    private static func modelCallFailedFields(
+        intent: IntentID,
+        reason: String,
+        retryable: Bool,
+        retryAfter: Int64?,
+        at: Timestamp
+    ) -> JSONObject {
+        var fields: JSONObject = ["intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable), "at": at.json]
+        if let retryAfter { fields["retryAfterMs"] = .int(retryAfter) }
+        return fields
     }
 }

@@ -154,7 +154,7 @@ extension SandboxJobState: JSONCodable {
         case .queued:
             return .tagged(name)
         case .provisioning(let attempt, let intent, let stop):
-            var fields: [String: JSONValue] = ["attempt": .int(Int64(attempt)), "intent": intent.json]
+            var fields: JSONObject = ["attempt": .int(Int64(attempt)), "intent": intent.json]
             if let stop { fields["stop"] = stop.json }
             return .tagged(name, fields)
         case .running(let step, let attempt, let sandbox, let intent):

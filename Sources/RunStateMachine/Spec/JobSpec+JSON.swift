@@ -16,7 +16,7 @@ extension JobSpec: JSONCodable {
     /// Validating this form gives back an equal spec; the journal stores it and the idempotency
     /// check compares its hash.
     public var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "kind": .string(kind.rawValue),
             "deadlineSeconds": .int(Int64(deadlineSeconds)),
             "sandbox": sandbox.json,
@@ -33,7 +33,7 @@ extension JobSpec: JSONCodable {
 extension SandboxSpec {
     /// The normalized sandbox section.
     var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "provider": .string(provider.rawValue),
             "timeoutSeconds": .int(Int64(timeoutSeconds)),
             "limits": [
@@ -46,7 +46,7 @@ extension SandboxSpec {
         ]
         if provider == .local { members["isolation"] = .string(isolation.rawValue) }
         if let template { members["template"] = .string(template) }
-        if !env.isEmpty { members["env"] = .object(env.mapValues(JSONValue.string)) }
+        if !env.isEmpty { members["env"] = .object(JSONObject(env.mapValues(JSONValue.string))) }
         if !secrets.isEmpty { members["secrets"] = .array(secrets.map(JSONValue.string)) }
         if !mounts.isEmpty {
             members["mounts"] = .array(
@@ -77,7 +77,7 @@ extension StepSpec {
 extension AgentSpec {
     /// The normalized agent section.
     var json: JSONValue {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "model": .string(model),
             "prompt": .string(prompt),
             "maxTurns": .int(Int64(maxTurns)),

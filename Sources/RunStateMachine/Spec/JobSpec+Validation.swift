@@ -118,7 +118,7 @@ extension JobSpec {
         return isStart(first) && name.utf8.allSatisfy { isStart($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 
-    private static func readEnv(_ members: [String: JSONValue], in path: String, with v: inout SpecValidator) -> [String: String] {
+    private static func readEnv(_ members: JSONObject, in path: String, with v: inout SpecValidator) -> [String: String] {
         let location = "\(path).env"
         guard let value = v.member(members, "env") else { return [:] }
         guard case .object(let entries) = value else {
@@ -158,7 +158,7 @@ extension JobSpec {
         return env
     }
 
-    private static func readSecrets(_ members: [String: JSONValue], in path: String, env: [String: String], with v: inout SpecValidator) -> [String] {
+    private static func readSecrets(_ members: JSONObject, in path: String, env: [String: String], with v: inout SpecValidator) -> [String] {
         let location = "\(path).secrets"
         guard let elements = v.array(members, "secrets", in: path, maxCount: SpecLimits.maxSecrets, example: "[\"SOME_TOKEN\"]") else { return [] }
         var secrets: [String] = []
@@ -208,7 +208,7 @@ extension JobSpec {
         }
     }
 
-    private static func readMounts(_ members: [String: JSONValue], in path: String, provider: SandboxSpec.Provider, with v: inout SpecValidator) -> [MountSpec] {
+    private static func readMounts(_ members: JSONObject, in path: String, provider: SandboxSpec.Provider, with v: inout SpecValidator) -> [MountSpec] {
         let location = "\(path).mounts"
         guard let elements = v.array(members, "mounts", in: path, maxCount: SpecLimits.maxMounts, example: "[{\"host\": \"/srv/data\", \"sandbox\": \"/mnt/data\"}]") else { return [] }
         if provider != .local, !elements.isEmpty {
@@ -312,7 +312,7 @@ extension JobSpec {
         )
     }
 
-    private static func readCollect(_ members: [String: JSONValue], with v: inout SpecValidator) -> [String] {
+    private static func readCollect(_ members: JSONObject, with v: inout SpecValidator) -> [String] {
         guard let elements = v.array(members, "collect", in: "$", maxCount: SpecLimits.maxCollectPaths, example: "[\"out/report.txt\"]") else { return [] }
         var paths: [String] = []
         for (index, element) in elements.enumerated() {

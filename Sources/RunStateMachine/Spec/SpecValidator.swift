@@ -16,7 +16,7 @@ struct SpecValidator {
     }
 
     /// The members of the object at `path`, reporting a wrong type and every unknown member.
-    mutating func object(_ value: JSONValue, at path: String, allowed: [String]) -> [String: JSONValue]? {
+    mutating func object(_ value: JSONValue, at path: String, allowed: [String]) -> JSONObject? {
         guard case .object(let members) = value else {
             report(path, "expected an object, found \(value.typeName)", fix: "write an object such as {\"\(allowed.first ?? "key")\": ...}")
             return nil
@@ -34,14 +34,14 @@ struct SpecValidator {
     }
 
     /// The member `key` unless it is absent or `null`.
-    func member(_ members: [String: JSONValue], _ key: String) -> JSONValue? {
+    func member(_ members: JSONObject, _ key: String) -> JSONValue? {
         switch members[key] {
         case nil, .null?: nil
         case let value?: value
         }
     }
 
-    mutating func requireMember(_ members: [String: JSONValue], _ key: String, in path: String, example: String) -> JSONValue? {
+    mutating func requireMember(_ members: JSONObject, _ key: String, in path: String, example: String) -> JSONValue? {
         guard let value = member(members, key) else {
             report(Self.join(path, key), "missing required field", fix: "add \"\(key)\": \(example)")
             return nil
@@ -52,7 +52,7 @@ struct SpecValidator {
     /// A string member: at most `maxBytes` of UTF-8, no NUL, and no other control characters
     /// unless `multiline` (which allows newline, carriage return and tab).
     mutating func string(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         _ key: String,
         in path: String,
         maxBytes: Int,
@@ -91,7 +91,7 @@ struct SpecValidator {
 
     /// An integer member within `range`.
     mutating func integer(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         _ key: String,
         in path: String,
         range: ClosedRange<Int64>,
@@ -121,7 +121,7 @@ struct SpecValidator {
 
     /// A duration given in seconds (whole or fractional), returned in milliseconds.
     mutating func milliseconds(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         _ key: String,
         in path: String,
         range: ClosedRange<Int64>
@@ -146,7 +146,7 @@ struct SpecValidator {
     }
 
     /// A Boolean member.
-    mutating func bool(_ members: [String: JSONValue], _ key: String, in path: String) -> Bool? {
+    mutating func bool(_ members: JSONObject, _ key: String, in path: String) -> Bool? {
         guard let value = member(members, key) else { return nil }
         guard case .bool(let flag) = value else {
             report(Self.join(path, key), "expected true or false, found \(value.typeName)", fix: "write true or false without quotes")
@@ -157,7 +157,7 @@ struct SpecValidator {
 
     /// A string member naming one case of `E`.
     mutating func choice<E: RawRepresentable & CaseIterable>(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         _ key: String,
         in path: String,
         as type: E.Type,
@@ -182,7 +182,7 @@ struct SpecValidator {
 
     /// An array member with at most `maxCount` elements.
     mutating func array(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         _ key: String,
         in path: String,
         maxCount: Int,

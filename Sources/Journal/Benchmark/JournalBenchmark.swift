@@ -1,0 +1,175 @@
+import RunStateMachine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Measures the journal against raw SQLite on the same file system, in one run.
+///
+/// Appends are real sandbox-job transitions: each driver submits and leases 3-step shell runs
+/// (setup, not timed), then appends their seven transitions (start, sandbox created, three
+/// steps, sandbox released, status reported) with successful outcomes, computing each checked
+/// transition and encoding it on its own task, as a worker does.
+public enum JournalBenchmark {
+    /// How much work to do.
+    public struct Options: Sendable {
+        /// Runs driven one after another by the single appender.
+        public var runsC1 = 300
+        /// Runs per appender at concurrency 256.
+        public var runsPerAppenderC256 = 12
+        /// Rows inserted for the raw figure, in 1,000-row transactions.
+        public var rawRows = 200_000
+        /// One-row commits timed for the raw commit figure.
+        public var rawCommits = 500
+        /// Passes of chain verification and of replay over the same journal; the best counts,
+        /// so a burst of load from elsewhere on the machine does not decide the figure.
+        public var passes = 3
+
+        /// Default sizes (a few seconds in all on this machine kind).
+        public init() {}
+    }
+
+    /// Runs the benchmark in `directory` (which must exist; files are created and removed).
+    public static func run(in directory: String, options: Options = Options()) async throws -> JournalBenchmarkResult {
+        var result = JournalBenchmarkResult()
+        let path = directory + "/bench-journal.sqlite"
+        remove(path)
+        defer { remove(path) }
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+
+        let c1 = try await appendPhase(journal, appenders: 1, runsPerAppender: options.runsC1)
+        result.appendsPerSecondC1 = c1.perSecond
+        result.appendP50MillisecondsC1 = c1.p50
+        let before = journal.writer!.statistics
+        let c256 = try await appendPhase(journal, appenders: 256, runsPerAppender: options.runsPerAppenderC256)
+        let after = journal.writer!.statistics
+        result.appendsPerSecondC256 = c256.perSecond
+        result.appendP50MillisecondsC256 = c256.p50
+        result.meanBatchC256 = Double(after.operations - before.operations) / Double(max(1, after.commits - before.commits))
+
+        let (records, bytes) = try journal.read { connection throws(SQLiteError) in
+            let query = try connection.prepare(
+                """
+                SELECT count(*), sum(length(event) + coalesce(length(state), 0) + coalesce(length(intents), 0)
+                    + coalesce(length(abandons), 0) + coalesce(length(answers), 0) + 64 + 48)
+                FROM journal
+                """
+            )
+            _ = try query.step()
+            return (query.int(0), query.int(1))
+        }
+        result.records = records
+        result.meanRecordBytes = bytes / max(1, records)
+
+        let clock = ContinuousClock()
+        var chainTime = Double.infinity
+        var replayTime = Double.infinity
+        for _ in 0..<max(1, options.passes) {
+            let chainStart = clock.now
+            let chain = try journal.verifyChain()
+            chainTime = min(chainTime, (clock.now - chainStart).seconds)
+            guard chain.problems.isEmpty, chain.records == records else {
+                throw JournalError(.corrupt, "the benchmark journal does not verify: \(chain.problems)")
+            }
+            let replayStart = clock.now
+            let replays = try journal.replayAll()
+            replayTime = min(replayTime, (clock.now - replayStart).seconds)
+            guard replays.values.allSatisfy({ $0.divergence == nil }) else {
+                throw JournalError(.corrupt, "the benchmark journal does not replay")
+            }
+        }
+        result.chainVerifyRecordsPerSecond = Double(records) / chainTime
+        result.replayRecordsPerSecond = Double(records) / replayTime
+
+        let raw = try RawSQLite.measure(
+            path: directory + "/bench-raw.sqlite",
+            rowBytes: result.meanRecordBytes,
+            rows: options.rawRows,
+            commits: options.rawCommits
+        )
+        result.rawRowsPerSecond = raw.rowsPerSecond
+        result.rawCommitP50Milliseconds = raw.commitP50
+        return result
+    }
+
+    private static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm", ".head", ".lock"] {
+            unlink(path + suffix)
+        }
+    }
+
+    /// Submits and leases `runsPerAppender` runs per appender (untimed), then times the
+    /// appenders driving them to the end concurrently.
+    private static func appendPhase(
+        _ journal: SQLiteJournal,
+        appenders: Int,
+        runsPerAppender: Int
+    ) async throws -> (perSecond: Double, p50: Double) {
+        let spec = JobSpec(kind: .shell, name: "bench", steps: (1...3).map { StepSpec(name: "step-\($0)", run: "true", timeoutSeconds: 60) })
+        let at = Timestamp(milliseconds: 1_800_000_000_000)
+        let runs = try await withThrowingTaskGroup(of: [JournaledRun<SandboxJob>].self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    var runs: [JournaledRun<SandboxJob>] = []
+                    for _ in 0..<runsPerAppender {
+                        let submitted = try await journal.submit(spec, at: at)
+                        let lease = try await journal.acquireLease(run: submitted.run.id, owner: "bench-\(appender)", ttlMilliseconds: 600_000, at: at)
+                        runs.append(try JournaledRun<SandboxJob>.load(lease, from: journal))
+                    }
+                    return runs
+                }
+            }
+            var all: [[JournaledRun<SandboxJob>]] = []
+            for try await runs in group { all.append(runs) }
+            return all
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for appenderRuns in runs {
+                group.addTask {
+                    var latencies: [Double] = []
+                    latencies.reserveCapacity(appenderRuns.count * 7)
+                    for var run in appenderRuns {
+                        while let event = successfulOutcome(for: run, at: at) {
+                            let began = clock.now
+                            try await run.apply(event, at: at)
+                            latencies.append((clock.now - began).seconds * 1000)
+                        }
+                    }
+                    return latencies
+                }
+            }
+            var all: [Double] = []
+            for try await latencies in group { all += latencies }
+            return all
+        }
+        let elapsed = (clock.now - start).seconds
+        let sorted = latencies.sorted()
+        return (Double(latencies.count) / elapsed, sorted.isEmpty ? 0 : sorted[sorted.count / 2])
+    }
+
+    /// The event a run would get next if every effect succeeded, or `nil` once it is terminal.
+    static func successfulOutcome(for run: JournaledRun<SandboxJob>, at: Timestamp) -> SandboxJobEvent? {
+        let intent = run.machine.awaited(in: run.state).first
+        switch run.state {
+        case .queued: return .start
+        case .provisioning: return intent.map { .sandboxCreated(intent: $0, sandbox: SandboxID("sbx-\(run.lease.run.number)")) }
+        case .running: return intent.map { .stepFinished(intent: $0, result: StepResult(exit: .exited(code: 0)), at: at) }
+        case .collecting: return intent.map { .collected(intent: $0, artifacts: []) }
+        case .tearingDown, .compensating: return intent.map { .sandboxReleased(intent: $0) }
+        case .reporting: return intent.map { .statusReported(intent: $0) }
+        default: return nil
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,140 @@
+/// The members of a JSON object, kept sorted by key (UTF-8 byte order) with unique keys.
+///
+/// Keeping members sorted makes the canonical encoding a straight walk (no sorting, no hashing)
+/// and lookups in the small objects journal payloads are made of cheap; this mattered on the
+/// replay path, where `Dictionary` hashing and key sorting were a large share of the time.
+public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One member.
+    public struct Member: Sendable, Hashable {
+        /// The member's name.
+        public let key: String
+        /// The member's value.
+        public var value: JSONValue
+    }
+
+    /// The members in key order.
+    public private(set) var members: [Member]
+
+    /// An empty object.
+    public init() {
+        members = []
+    }
+
+    /// An empty object with room for `capacity` members.
+    init(capacity: Int) {
+        members = []
+        members.reserveCapacity(capacity)
+    }
+
+    /// An object with the members of `dictionary`.
+    public init(_ dictionary: [String: JSONValue]) {
+        members = dictionary.map { Member(key: $0.key, value: $0.value) }.sorted { Self.precedes($0.key, $1.key) }
+    }
+
+    /// An object from a literal; a repeated key keeps the last value.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(pairs: elements)
+    }
+
+    /// An object from key-value pairs; a repeated key keeps the last value.
+    public init(pairs: some Collection<(String, JSONValue)>) {
+        members = []
+        members.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            self[key] = value
+        }
+    }
+
+    /// An object with exactly one member.
+    init(key: String, value: JSONValue) {
+        members = [Member(key: key, value: value)]
+    }
+
+    /// Whether `a` sorts before `b` in UTF-8 byte order (the canonical key order).
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                let common = Swift.min(left.count, right.count)
+                var index = 0
+                while index < common {
+                    if left[index] != right[index] { return left[index] < right[index] }
+                    index += 1
+                }
+                return left.count < right.count
+            }
+        }
+    }
+
+    /// The position of `key`, or where it would be inserted.
+    private func position(of key: String) -> (index: Int, found: Bool) {
+        if members.count <= 8 {
+            for (index, member) in members.enumerated() {
+                if member.key == key { return (index, true) }
+                if Self.precedes(key, member.key) { return (index, false) }
+            }
+            return (members.count, false)
+        }
+        var low = 0
+        var high = members.count
+        while low < high {
+            let middle = (low + high) / 2
+            let candidate = members[middle].key
+            if candidate == key { return (middle, true) }
+            if Self.precedes(candidate, key) { low = middle + 1 } else { high = middle }
+        }
+        return (low, false)
+    }
+
+    /// The value of `key`; setting `nil` removes the member.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            let (index, found) = position(of: key)
+            return found ? members[index].value : nil
+        }
+        set {
+            let (index, found) = position(of: key)
+            switch (found, newValue) {
+            case (true, let value?): members[index].value = value
+            case (true, nil): members.remove(at: index)
+            case (false, let value?): members.insert(Member(key: key, value: value), at: index)
+            case (false, nil): break
+            }
+        }
+    }
+
+    /// Adds a member unless the key is present; returns whether it was added.
+    ///
+    /// Appending keys in ascending order (as canonical documents have them) costs one
+    /// comparison each.
+    mutating func insertNew(key: String, value: JSONValue) -> Bool {
+        if let last = members.last, Self.precedes(last.key, key) {
+            members.append(Member(key: key, value: value))
+            return true
+        }
+        let (index, found) = position(of: key)
+        if found { return false }
+        members.insert(Member(key: key, value: value), at: index)
+        return true
+    }
+
+    /// The keys in order.
+    public var keys: [String] { members.map { $0.key } }
+
+    /// The number of members.
+    public var count: Int { members.count }
+
+    /// Whether there are no members.
+    public var isEmpty: Bool { members.isEmpty }
+
+    /// The members as a dictionary.
+    public var dictionary: [String: JSONValue] {
+        Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Iterates `(key, value)` pairs in key order.
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
+        members.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Journal
+import RunStateMachine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `worker bench journal`: the journal against raw SQLite, on the same file system.
+struct JournalBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Measure journal appends (1 and 256 appenders), chain verification and replay against raw SQLite.",
+        discussion: """
+            Build in release mode for meaningful figures: swift run -c release worker bench journal --json. \
+            Files are written to --dir (default: the current directory, so the figures reflect the disk \
+            the journal will live on) and removed afterwards.
+            """
+    )
+
+    @Option(help: "Directory on the file system to measure (default: the current directory).")
+    var dir: String = "."
+
+    @Option(help: "Runs per appender at concurrency 256 (7 appends each).")
+    var runsPerAppender: Int = 12
+
+    @Option(help: "Runs for the single appender (7 appends each).")
+    var runsC1: Int = 300
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() async throws {
+        let directory = "\(dir)/.runlog-bench-\(getpid())"
+        guard mkdir(directory, 0o755) == 0 else {
+            throw ValidationError("cannot create \(directory) (is --dir writable?)")
+        }
+        defer { rmdir(directory) }
+        var options = JournalBenchmark.Options()
+        options.runsPerAppenderC256 = runsPerAppender
+        options.runsC1 = runsC1
+        let result = try await JournalBenchmark.run(in: directory, options: options)
+        if json {
+            print(result.json.canonicalString)
+        } else {
+            Table.print(
+                ["figure", "value"],
+                [
+                    ["appends/s, 1 appender", format(result.appendsPerSecondC1)],
+                    ["append p50, 1 appender", "\(format(result.appendP50MillisecondsC1, places: 3)) ms"],
+                    ["appends/s, 256 appenders", format(result.appendsPerSecondC256)],
+                    ["append p50, 256 appenders", "\(format(result.appendP50MillisecondsC256, places: 3)) ms"],
+                    ["mean commit batch, 256 appenders", format(result.meanBatchC256, places: 1)],
+                    ["raw SQLite rows/s (1,000-row transactions)", format(result.rawRowsPerSecond)],
+                    ["raw SQLite one-row commit p50", "\(format(result.rawCommitP50Milliseconds, places: 3)) ms"],
+                    ["chain verification records/s", format(result.chainVerifyRecordsPerSecond)],
+                    ["full replay records/s", format(result.replayRecordsPerSecond)],
+                    ["records, mean bytes", "\(result.records), \(result.meanRecordBytes)"],
+                ]
+            )
+        }
+    }
+}
