@@ -6,6 +6,9 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Runlog: a crash-safe job runner with a write-ahead, hash-chained journal.",
-        subcommands: [GraphCommand.self, BenchCommand.self]
+        subcommands: [
+            SubmitCommand.self, ListCommand.self, StatusCommand.self, HistoryCommand.self, ReplayCommand.self,
+            VerifyCommand.self, GraphCommand.self, DemoCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Journal
+import RunStateMachine
+
+/// `worker status RUN`: where a run is, what it waits for, who drives it.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a run's state, pending effects and lease.",
+        discussion: "RUN is a run id or a unique prefix of one (at least four characters)."
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The run id (or a unique prefix).")
+    var run: String
+
+    func run() async throws {
+        try await Console.run(json: options.json) {
+            let journal = try SQLiteJournal.open(path: options.path, options: JournalOptions(role: .reader))
+            defer { journal.close() }
+            let summary = try journal.run(matching: run)
+            let view = RunView(summary: summary, records: try journal.records(of: summary.run))
+            if options.json {
+                var object: JSONObject = ["run": summary.json]
+                if let state = view.state { object["stateDetail"] = state.json }
+                object["pending"] = .array(
+                    view.pending.map { ["key": .string(view.key($0.id)), "effect": $0.effect.json, "policy": $0.policy.json] }
+                )
+                Console.printJSON(.object(object))
+                return
+            }
+            var rows: [[String]] = [
+                ["run", summary.run.id.value],
+                ["name", summary.name ?? "-"],
+                ["state", view.state?.description ?? summary.stateName],
+                ["machine", "\(summary.machine) \(summary.machineVersion.prefix(12))"],
+                ["created", "\(summary.createdAt)"],
+                ["updated", "\(summary.updatedAt)"],
+                ["records", "\(summary.lastRunSeq)"],
+            ]
+            if let key = summary.idempotencyKey { rows.append(["idempotency key", key]) }
+            if let owner = summary.leaseOwner, let expires = summary.leaseExpiresAt {
+                rows.append(["lease", "epoch \(summary.leaseEpoch), \(owner), until \(expires)"])
+            } else {
+                rows.append(["lease", "none (waiting for a worker)"])
+            }
+            for intent in view.pending {
+                rows.append(["pending", "\(view.key(intent.id)) \(intent.effect) [\(intent.policy.rawValue)]"])
+            }
+            Table.print(["FIELD", "VALUE"], rows)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The journal database (default: $RUNLOG_DB, else ./runlog.sqlite).")
+    var db: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text for people.")
+    var json = false
+
+    /// The database path to use.
+    var path: String {
+        if let db { return db }
+        if let fromEnvironment = getenv("RUNLOG_DB").map({ String(cString: $0) }), !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return "./runlog.sqlite"
+    }
+}

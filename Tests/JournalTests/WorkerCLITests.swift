@@ -1,0 +1,118 @@
+import Foundation
+@testable import Journal
+import RunStateMachine
+import Testing
+
+/// The built `worker` binary, run as a user would.
+@Suite("worker command line")
+struct WorkerCLITests {
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("worker")
+    }
+
+    static func worker(_ arguments: [String], stdin: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static let spec = #"{"kind":"shell","name":"cli","steps":[{"name":"a","run":"true"},{"name":"b","run":"true"}]}"#
+
+    @Test("submit, list, status, history, replay and verify work together")
+    func roundTrip() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let specFile = directory.file("spec.json")
+        try Self.spec.write(toFile: specFile, atomically: true, encoding: .utf8)
+        let submitted = try Self.worker(["submit", "--db", db, specFile])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let run = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(RunID(run) != nil)
+        let listed = try Self.worker(["list", "--db", db, "--json"])
+        #expect(listed.status == 0)
+        let runs = try JSONValue.parse(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard case .array(let rows) = runs else { Issue.record("not an array: \(listed.stdout)"); return }
+        #expect(rows.count == 1)
+        #expect(try JSONFields(rows[0]).string("run") == run)
+        #expect(try JSONFields(rows[0]).string("state") == "queued")
+        let status = try Self.worker(["status", "--db", db, String(run.prefix(10))])
+        #expect(status.status == 0 && status.stdout.contains("queued") && status.stdout.contains("waiting for a worker"))
+        let history = try Self.worker(["history", "--db", db, run, "--json"])
+        #expect(history.status == 0)
+        let record = try JournalRecord(json: JSONValue.parse(history.stdout.split(separator: "\n")[0].description))
+        #expect(record.kind == .created)
+        #expect(try Self.worker(["replay", "--db", db, run]).status == 0)
+        #expect(try Self.worker(["verify", "--db", db]).status == 0)
+        #expect(try Self.worker(["graph", "--check"]).status == 0)
+    }
+
+    @Test("an invalid spec exits 2 naming each problem's path and fix; nothing is journaled")
+    func invalidSpec() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let result = try Self.worker(["submit", "--db", db, "-"], stdin: #"{"kind":"shell","steps":[{"run":"x","timeout":1}]}"#)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("$.steps[0].timeout"))
+        #expect(result.stderr.contains("did you mean \"timeoutSeconds\""))
+        #expect(!result.stderr.contains("Fatal"))
+        #expect(!FileManager.default.fileExists(atPath: db))
+        let json = try Self.worker(["submit", "--db", db, "--json", "-"], stdin: "{not json")
+        #expect(json.status == 2)
+        #expect(try JSONFields(JSONValue.parse(json.stdout.trimmingCharacters(in: .newlines))).string("error") == "invalidSpec")
+        let huge = try Self.worker(["submit", "--db", db, "-"], stdin: String(repeating: " ", count: SpecLimits.maxSpecBytes + 10))
+        #expect(huge.status == 2 && huge.stderr.contains("limit is \(SpecLimits.maxSpecBytes)"))
+    }
+
+    @Test("an unknown run exits 2 with a message, not a stack trace")
+    func unknownRun() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let specFile = directory.file("spec.json")
+        try Self.spec.write(toFile: specFile, atomically: true, encoding: .utf8)
+        _ = try Self.worker(["submit", "--db", db, specFile])
+        let result = try Self.worker(["status", "--db", db, "zzzzzz"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no run has an id starting with 'zzzzzz'"))
+        let missing = try Self.worker(["list", "--db", directory.file("none.sqlite")])
+        #expect(missing.status == 2 && missing.stderr.contains("there is no journal"))
+    }
+
+    @Test(
+        "with the triggers dropped, worker verify exits 1 and names the tampered record",
+        arguments: [
+            ("UPDATE journal SET event = event || ' ' WHERE seq = 4", "record 4"),
+            ("DELETE FROM journal WHERE seq = 3", "record 4"),
+            ("UPDATE journal SET seq = -1 WHERE seq = 2; UPDATE journal SET seq = 2 WHERE seq = 3; UPDATE journal SET seq = 3 WHERE seq = -1;", "record 2"),
+            ("DELETE FROM journal WHERE seq >= 5", "record 5"),
+        ]
+    )
+    func verifyNamesRecord(sql: String, named: String) async throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        try await VerifyTests.makeJournal(at: db, runs: 1)
+        #expect(try Self.worker(["verify", "--db", db]).status == 0)
+        try rawSQL(db, VerifyTests.dropTriggers + sql)
+        let result = try Self.worker(["verify", "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains(named), "\(result.stdout)")
+    }
+}
