@@ -2,13 +2,16 @@ import RunStateMachine
 
 /// A transition to append to a run's journal, already encoded in canonical JSON.
 ///
-/// The journal accepts it only if `runSeq` is the run's next sequence number and `epoch` is the
-/// run's current lease epoch, both checked in the committing transaction.
+/// The journal accepts it only if `runSeq` is the run's next sequence number, `previousSeq` its
+/// last record, and `epoch` the run's current lease epoch, all checked in the committing
+/// transaction.
 public struct AppendRequest: Sendable {
     /// The run.
     public var run: RunRef
     /// The new record's run sequence number (the run's last plus one).
     public var runSeq: Int
+    /// The global sequence number of the run's last record, which the new one links to.
+    public var previousSeq: Int64
     /// The appender's lease epoch.
     public var epoch: Int64
     /// Wall-clock time of the append.
@@ -32,6 +35,7 @@ public struct AppendRequest: Sendable {
     public init<Machine: StateMachine>(
         run: RunRef,
         runSeq: Int,
+        previousSeq: Int64,
         epoch: Int64,
         at: Timestamp,
         event: Machine.Event,
@@ -39,6 +43,7 @@ public struct AppendRequest: Sendable {
     ) {
         self.run = run
         self.runSeq = runSeq
+        self.previousSeq = previousSeq
         self.epoch = epoch
         self.at = at
         self.event = event.json.canonicalBytes

@@ -8,45 +8,50 @@ import RunStateMachine
 ///
 /// ```
 /// "RLJ1"                                   4 bytes, format tag
-/// seq, run_no, run_seq                     8 bytes each, big-endian
+/// seq, run_no, run_seq, run_prev           8 bytes each, big-endian (run_prev 0 for none)
 /// kind                                     1 byte (1 created, 2 lease, 3 transition)
 /// epoch, at_ms                             8 bytes each, big-endian (two's complement)
 /// event, state, intents, abandons, answers each: 4-byte big-endian length + bytes,
 ///                                          or 0xFFFFFFFF for NULL
 /// ```
 enum HashChain {
+    /// The `prev_hash` of the first record.
+    static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// The size of the fixed part of the canonical bytes.
+    static let headerSize = 53
+
     /// SHA-256 of `bytes` as lowercase hex (input hashes for idempotency and projection checks).
     static func sha256Hex(_ bytes: [UInt8]) -> String {
         ContentHash.hex(SHA256.hash(data: bytes))
     }
 
-    /// The `prev_hash` of the first record.
-    static let genesis = [UInt8](repeating: 0, count: 32)
-
-    /// The fixed-size part of the canonical bytes.
-    static func header(seq: Int64, runNo: Int64, runSeq: Int, kind: RecordKind, epoch: Int64, atMilliseconds: Int64) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 45)
-        fillHeader(&bytes, seq: seq, runNo: runNo, runSeq: Int64(runSeq), kind: kind, epoch: epoch, atMilliseconds: atMilliseconds)
-        return bytes
+    /// Writes the fixed-size part of the canonical bytes (``headerSize`` bytes) into `buffer`.
+    static func fillHeader(
+        _ buffer: UnsafeMutableRawBufferPointer,
+        seq: Int64,
+        runNo: Int64,
+        runSeq: Int64,
+        runPrev: Int64,
+        kind: RecordKind,
+        epoch: Int64,
+        atMilliseconds: Int64
+    ) {
+        buffer[0] = UInt8(ascii: "R")
+        buffer[1] = UInt8(ascii: "L")
+        buffer[2] = UInt8(ascii: "J")
+        buffer[3] = UInt8(ascii: "1")
+        buffer.storeBytes(of: UInt64(bitPattern: seq).bigEndian, toByteOffset: 4, as: UInt64.self)
+        buffer.storeBytes(of: UInt64(bitPattern: runNo).bigEndian, toByteOffset: 12, as: UInt64.self)
+        buffer.storeBytes(of: UInt64(bitPattern: runSeq).bigEndian, toByteOffset: 20, as: UInt64.self)
+        buffer.storeBytes(of: UInt64(bitPattern: runPrev).bigEndian, toByteOffset: 28, as: UInt64.self)
+        buffer[36] = kind.code
+        buffer.storeBytes(of: UInt64(bitPattern: epoch).bigEndian, toByteOffset: 37, as: UInt64.self)
+        buffer.storeBytes(of: UInt64(bitPattern: atMilliseconds).bigEndian, toByteOffset: 45, as: UInt64.self)
     }
 
-    /// Writes the fixed-size part of the canonical bytes into `header` (45 bytes) in place.
-    static func fillHeader(_ header: inout [UInt8], seq: Int64, runNo: Int64, runSeq: Int64, kind: RecordKind, epoch: Int64, atMilliseconds: Int64) {
-        header.withUnsafeMutableBytes { buffer in
-            buffer[0] = UInt8(ascii: "R")
-            buffer[1] = UInt8(ascii: "L")
-            buffer[2] = UInt8(ascii: "J")
-            buffer[3] = UInt8(ascii: "1")
-            buffer.storeBytes(of: UInt64(bitPattern: seq).bigEndian, toByteOffset: 4, as: UInt64.self)
-            buffer.storeBytes(of: UInt64(bitPattern: runNo).bigEndian, toByteOffset: 12, as: UInt64.self)
-            buffer.storeBytes(of: UInt64(bitPattern: runSeq).bigEndian, toByteOffset: 20, as: UInt64.self)
-            buffer[28] = kind.code
-            buffer.storeBytes(of: UInt64(bitPattern: epoch).bigEndian, toByteOffset: 29, as: UInt64.self)
-            buffer.storeBytes(of: UInt64(bitPattern: atMilliseconds).bigEndian, toByteOffset: 37, as: UInt64.self)
-        }
-    }
-
-    /// Feeds one variable-length field (length prefix, then bytes) to `hasher`.
+    /// Feeds one variable-length field (length prefix, then bytes; or the NULL marker) to
+    /// `hasher`. Verification hashes straight from SQLite's column buffers with this.
     static func update(_ hasher: inout SHA256, field: UnsafeRawBufferPointer?) {
         guard let field else {
             withUnsafeBytes(of: UInt32.max.bigEndian) { hasher.update(bufferPointer: $0) }
@@ -59,11 +64,15 @@ enum HashChain {
     }
 
     /// The hash of a record with these column values.
+    ///
+    /// - Parameter scratch: A buffer reused between calls (the writer keeps one): the canonical
+    ///   bytes are assembled in it and hashed in one call.
     static func hash(
         prev: [UInt8],
         seq: Int64,
         runNo: Int64,
         runSeq: Int,
+        runPrev: Int64?,
         kind: RecordKind,
         epoch: Int64,
         atMilliseconds: Int64,
@@ -71,28 +80,54 @@ enum HashChain {
         state: [UInt8]?,
         intents: [UInt8]?,
         abandons: [UInt8]?,
-        answers: [UInt8]?
+        answers: [UInt8]?,
+        scratch: inout [UInt8]
     ) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: prev)
-        hasher.update(data: header(seq: seq, runNo: runNo, runSeq: runSeq, kind: kind, epoch: epoch, atMilliseconds: atMilliseconds))
-        for field in [event, state, intents, abandons, answers] {
-            if let field {
-                field.withUnsafeBytes { update(&hasher, field: $0) }
-            } else {
-                update(&hasher, field: nil)
-            }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: prev)
+        let headerStart = scratch.count
+        scratch.append(contentsOf: repeatElement(UInt8(0), count: headerSize))
+        scratch.withUnsafeMutableBytes { buffer in
+            fillHeader(
+                UnsafeMutableRawBufferPointer(rebasing: buffer[headerStart...]),
+                seq: seq,
+                runNo: runNo,
+                runSeq: Int64(runSeq),
+                runPrev: runPrev ?? 0,
+                kind: kind,
+                epoch: epoch,
+                atMilliseconds: atMilliseconds
+            )
         }
-        return Array(hasher.finalize())
+        appendField(event, to: &scratch)
+        appendField(state, to: &scratch)
+        appendField(intents, to: &scratch)
+        appendField(abandons, to: &scratch)
+        appendField(answers, to: &scratch)
+        return Array(SHA256.hash(data: scratch))
+    }
+
+    /// Appends a length-prefixed field (or the NULL marker) to the canonical bytes.
+    private static func appendField(_ field: [UInt8]?, to bytes: inout [UInt8]) {
+        let length = field.map { UInt32($0.count) } ?? UInt32.max
+        bytes.append(UInt8(truncatingIfNeeded: length >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: length))
+        if let field {
+            bytes.append(contentsOf: field)
+        }
     }
 
     /// The hash of `record`'s content chained to `prev`.
     static func hash(of record: JournalRecord, prev: [UInt8]) -> [UInt8] {
-        hash(
+        var scratch: [UInt8] = []
+        return hash(
             prev: prev,
             seq: record.seq,
             runNo: record.runNo,
             runSeq: record.runSeq,
+            runPrev: record.runPrev,
             kind: record.kind,
             epoch: record.epoch,
             atMilliseconds: record.at.milliseconds,
@@ -100,7 +135,8 @@ enum HashChain {
             state: record.state,
             intents: record.intents,
             abandons: record.abandons,
-            answers: record.answers.map { Array($0.description.utf8) }
+            answers: record.answers.map { Array($0.description.utf8) },
+            scratch: &scratch
         )
     }
 }

@@ -30,6 +30,8 @@ final class HeadFile {
 
     private let descriptor: Int32
     private var known: Int64 = 0
+    /// The line this process last wrote; if the file still holds it, no one else advanced it.
+    private var lastWritten: [UInt8] = []
 
     /// Opens (creating if needed) the head file at `path`.
     init(path: String) throws(JournalError) {
@@ -89,12 +91,14 @@ final class HeadFile {
         guard seq > known else { return }
         flock(descriptor, LOCK_EX)
         defer { flock(descriptor, LOCK_UN) }
-        if case .head(let current, _) = Self.parse(Self.readLine(descriptor)), current >= seq {
-            known = current
+        let current = Self.readLine(descriptor)
+        if current != lastWritten, case .head(let other, _) = Self.parse(current), other >= seq {
+            known = other
             return
         }
         let bytes = Self.line(seq: seq, hash: hash)
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        lastWritten = bytes
         known = seq
     }
 

@@ -25,6 +25,7 @@ extension JournalRecord: JSONCodable {
             seq: try fields.int64("seq"),
             runNo: try fields.int64("runNo"),
             runSeq: try fields.int("runSeq"),
+            runPrev: try fields.optionalInt("runPrev").map(Int64.init),
             kind: kind,
             epoch: try fields.int64("epoch"),
             at: try fields.decode("atMs"),
@@ -52,6 +53,7 @@ extension JournalRecord: JSONCodable {
             "prevHash": .string(ContentHash.hex(prevHash)),
             "hash": .string(ContentHash.hex(hash)),
         ]
+        if let runPrev { members["runPrev"] = .int(runPrev) }
         if let state { members["state"] = .string(String(decoding: state, as: UTF8.self)) }
         if let intents { members["intents"] = .string(String(decoding: intents, as: UTF8.self)) }
         if let abandons { members["abandons"] = .string(String(decoding: abandons, as: UTF8.self)) }

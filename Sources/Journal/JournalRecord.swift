@@ -8,6 +8,8 @@ public struct JournalRecord: Hashable, Sendable {
     public var runNo: Int64
     /// The record's position within its run, from 1.
     public var runSeq: Int
+    /// The global sequence number of the run's previous record (`nil` for its first).
+    public var runPrev: Int64?
     /// The kind of record.
     public var kind: RecordKind
     /// The lease epoch the record was written under (for a lease record, the new epoch).

@@ -15,6 +15,8 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     public private(set) var state: Machine.State
     /// The run's last record number.
     public private(set) var lastRunSeq: Int
+    /// The global sequence number of the run's last record.
+    public private(set) var lastSeq: Int64
 
     /// Loads a leased run from the journal by replaying its records.
     ///
@@ -22,7 +24,7 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     ///   version, diverge from the machine, or do not end with `lease`.
     public static func load(_ lease: Lease, from journal: SQLiteJournal) throws(JournalError) -> JournaledRun {
         let records = try journal.records(of: lease.run)
-        let replay = RunReplayer<Machine>.replay(records, keepSteps: false)
+        let replay = RunFold<Machine>.replay(records, keepSteps: false)
         if let divergence = replay.divergence {
             throw JournalError(.corrupt, "the journal of this run does not replay: \(divergence)", run: lease.run.id)
         }
@@ -35,7 +37,14 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
             let creation = try RunCreation(payload: first.event)
             let machine = Machine(input: try Machine.Input(json: creation.input), submittedAt: creation.submittedAt)
             let state = try Machine.State(json: JSONValue.parse(stateBytes))
-            return JournaledRun(journal: journal, machine: machine, lease: lease, state: state, lastRunSeq: replay.lastRunSeq)
+            return JournaledRun(
+                journal: journal,
+                machine: machine,
+                lease: lease,
+                state: state,
+                lastRunSeq: replay.lastRunSeq,
+                lastSeq: replay.lastSeq
+            )
         } catch {
             throw JournalError(.corrupt, "the run's records cannot be decoded: \(error)", run: lease.run.id)
         }
@@ -50,10 +59,19 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     public mutating func apply(_ event: Machine.Event, at: Timestamp) async throws -> Transition<Machine> {
         let seq = lastRunSeq + 1
         let transition = try machine.checkedTransition(from: state, on: event, seq: seq)
-        let request = AppendRequest(run: lease.run, runSeq: seq, epoch: lease.epoch, at: at, event: event, transition: transition)
-        _ = try await journal.append(request)
+        let request = AppendRequest(
+            run: lease.run,
+            runSeq: seq,
+            previousSeq: lastSeq,
+            epoch: lease.epoch,
+            at: at,
+            event: event,
+            transition: transition
+        )
+        let receipt = try await journal.append(request)
         state = transition.state
         lastRunSeq = seq
+        lastSeq = receipt.seq
         return transition
     }
 }

@@ -13,4 +13,6 @@ public struct Lease: Hashable, Sendable {
     public let expiresAt: Timestamp
     /// The run sequence number of the lease record.
     public let runSeq: Int
+    /// The global sequence number of the lease record.
+    public let seq: Int64
 }

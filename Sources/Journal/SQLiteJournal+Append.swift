@@ -17,18 +17,28 @@ extension SQLiteJournal {
             throw JournalError(.notLeased, "transitions need a lease; acquire one first", run: request.run.id)
         }
         return try await write { context throws(SQLiteError) in
-            let update = try context.connection.statement(
-                """
-                UPDATE runs SET state_name = ?1, terminal = ?2, last_run_seq = ?3, last_seq = ?4, updated_ms = ?5
-                WHERE run_no = ?6 AND last_run_seq = ?3 - 1 AND lease_epoch = ?7 AND terminal = 0
-                """
-            )
+            // Two statements so that an ordinary append does not touch `terminal` (and with it
+            // the partial index of unfinished runs); only the final record of a run does.
+            let update =
+                request.terminal
+                ? try context.connection.statement(
+                    """
+                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4, terminal = 1
+                    WHERE run_no = ?5 AND last_run_seq = ?2 - 1 AND last_seq = ?6 AND lease_epoch = ?7 AND terminal = 0
+                    """
+                )
+                : try context.connection.statement(
+                    """
+                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4
+                    WHERE run_no = ?5 AND last_run_seq = ?2 - 1 AND last_seq = ?6 AND lease_epoch = ?7 AND terminal = 0
+                    """
+                )
             update.bind(1, request.stateName)
-            update.bind(2, request.terminal ? 1 : 0)
-            update.bind(3, request.runSeq)
-            update.bind(4, context.nextSeq)
-            update.bind(5, request.at.milliseconds)
-            update.bind(6, request.run.number)
+            update.bind(2, request.runSeq)
+            update.bind(3, context.nextSeq)
+            update.bind(4, request.at.milliseconds)
+            update.bind(5, request.run.number)
+            update.bind(6, request.previousSeq)
             update.bind(7, request.epoch)
             try update.run()
             guard context.connection.changes == 1 else {
@@ -38,6 +48,7 @@ extension SQLiteJournal {
                 try context.appendRecord(
                     runNo: request.run.number,
                     runSeq: request.runSeq,
+                    runPrev: request.previousSeq,
                     kind: .transition,
                     epoch: request.epoch,
                     at: request.at,
@@ -53,14 +64,14 @@ extension SQLiteJournal {
 
     /// Explains why the guarded update of an append matched no row.
     private static func appendRefusal(_ request: AppendRequest, connection: SQLiteConnection) throws(SQLiteError) -> JournalError {
-        let select = try connection.statement("SELECT last_run_seq, lease_epoch, terminal FROM runs WHERE run_no = ?1")
+        let select = try connection.statement("SELECT last_run_seq, lease_epoch, terminal, last_seq FROM run_heads WHERE run_no = ?1")
         select.bind(1, request.run.number)
         defer { select.reset() }
         let run = request.run.id
         guard try select.step() else {
             return JournalError(.unknownRun, "no run has id \(run)", run: run)
         }
-        let (last, epoch, terminal) = (select.int(0), select.int64(1), select.int(2) == 1)
+        let (last, epoch, terminal, lastSeq) = (select.int(0), select.int64(1), select.int(2) == 1, select.int64(3))
         if epoch != request.epoch {
             return JournalError(
                 .staleEpoch,
@@ -73,7 +84,8 @@ extension SQLiteJournal {
         }
         return JournalError(
             .sequenceConflict,
-            "record \(request.runSeq) is not the run's next (its last is \(last)); reload the run and retry",
+            "record \(request.runSeq) linking to \(request.previousSeq) is not the run's next (its last is \(last), at \(lastSeq)); "
+                + "reload the run and retry",
             run: run
         )
     }

@@ -18,8 +18,9 @@ extension SQLiteJournal {
         return try await write { context throws(SQLiteError) in
             let select = try context.connection.statement(
                 """
-                SELECT runs.run_no, runs.terminal, runs.lease_epoch, runs.last_run_seq, leases.owner, leases.expires_ms
-                FROM runs LEFT JOIN leases USING (run_no) WHERE runs.run_id = ?1
+                SELECT runs.run_no, run_heads.terminal, run_heads.lease_epoch, run_heads.last_run_seq, leases.owner,
+                       leases.expires_ms, run_heads.last_seq
+                FROM runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no) WHERE runs.run_id = ?1
                 """
             )
             select.bind(1, run.value)
@@ -33,12 +34,13 @@ extension SQLiteJournal {
             }
             let epoch = select.int64(2) + 1
             let runSeq = select.int(3) + 1
+            let previous = select.int64(6)
             if let holder = select.optionalText(4), holder != owner, select.int64(5) > at.milliseconds {
                 let until = Timestamp(milliseconds: select.int64(5))
                 return .failure(JournalError(.leaseHeld, "\(holder) holds the run's lease until \(until)", run: run))
             }
             let update = try context.connection.statement(
-                "UPDATE runs SET lease_epoch = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4 WHERE run_no = ?5"
+                "UPDATE run_heads SET lease_epoch = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4 WHERE run_no = ?5"
             )
             update.bind(1, epoch)
             update.bind(2, runSeq)
@@ -46,9 +48,10 @@ extension SQLiteJournal {
             update.bind(4, at.milliseconds)
             update.bind(5, number)
             try update.run()
-            _ = try context.appendRecord(
+            let receipt = try context.appendRecord(
                 runNo: number,
                 runSeq: runSeq,
+                runPrev: previous,
                 kind: .lease,
                 epoch: epoch,
                 at: at,
@@ -66,7 +69,9 @@ extension SQLiteJournal {
             upsert.bind(3, epoch)
             upsert.bind(4, expires.milliseconds)
             try upsert.run()
-            return .success(Lease(run: RunRef(id: run, number: number), owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq))
+            return .success(
+                Lease(run: RunRef(id: run, number: number), owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq, seq: receipt.seq)
+            )
         }
     }
 
@@ -84,7 +89,7 @@ extension SQLiteJournal {
             guard context.connection.changes == 1 else {
                 return .failure(JournalError(.staleEpoch, "the lease at epoch \(lease.epoch) has passed to another owner", run: lease.run.id))
             }
-            return .success(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: until, runSeq: lease.runSeq))
+            return .success(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: until, runSeq: lease.runSeq, seq: lease.seq))
         }
     }
 

@@ -3,11 +3,15 @@ import RunStateMachine
 extension SQLiteJournal {
     static let summaryColumns = """
         runs.run_no, runs.run_id, runs.machine, runs.machine_version, runs.name, runs.idempotency_key, runs.input_hash,
-        runs.state_name, runs.terminal, runs.last_run_seq, runs.last_seq, runs.lease_epoch, leases.owner, leases.expires_ms,
-        runs.created_ms, runs.updated_ms
+        run_heads.state_name, run_heads.terminal, run_heads.last_run_seq, run_heads.last_seq, run_heads.lease_epoch,
+        leases.owner, leases.expires_ms, runs.created_ms, run_heads.updated_ms
         """
 
-    static let recordColumns = "seq, run_no, run_seq, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash"
+    /// `runs` with each run's head and lease.
+    static let summarySource = "runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no)"
+
+    static let recordColumns =
+        "seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash"
 
     static func summary(_ row: SQLiteStatement) -> RunSummary {
         RunSummary(
@@ -30,11 +34,12 @@ extension SQLiteJournal {
     }
 
     /// Reads a record from a row selected with ``recordColumns``; `nil` if its kind or
-    /// `answers` column is not one the journal writes.
-    static func record(_ row: SQLiteStatement) -> JournalRecord? {
-        guard let kind = RecordKind(rawValue: row.text(3)) else { return nil }
+    /// `answers` column is not one the journal writes. Without `hashes`, the two hash columns
+    /// are left empty (replay does not need them; verification reads them itself).
+    static func record(_ row: SQLiteStatement, hashes: Bool = true) -> JournalRecord? {
+        guard let kind = RecordKind(rawValue: row.text(4)) else { return nil }
         var answers: IntentID?
-        if let text = row.optionalText(10) {
+        if let text = row.optionalText(11) {
             guard let id = IntentID(text) else { return nil }
             answers = id
         }
@@ -42,16 +47,17 @@ extension SQLiteJournal {
             seq: row.int64(0),
             runNo: row.int64(1),
             runSeq: row.int(2),
+            runPrev: row.optionalInt64(3),
             kind: kind,
-            epoch: row.int64(4),
-            at: Timestamp(milliseconds: row.int64(5)),
-            event: row.bytes(6),
-            state: row.optionalBytes(7),
-            intents: row.optionalBytes(8),
-            abandons: row.optionalBytes(9),
+            epoch: row.int64(5),
+            at: Timestamp(milliseconds: row.int64(6)),
+            event: row.bytes(7),
+            state: row.optionalBytes(8),
+            intents: row.optionalBytes(9),
+            abandons: row.optionalBytes(10),
             answers: answers,
-            prevHash: row.bytes(11),
-            hash: row.bytes(12)
+            prevHash: hashes ? row.bytes(12) : [],
+            hash: hashes ? row.bytes(13) : []
         )
     }
 
@@ -62,11 +68,11 @@ extension SQLiteJournal {
             let filter: String
             switch state {
             case nil: filter = ""
-            case "active"?: filter = "WHERE runs.terminal = 0"
-            default: filter = "WHERE runs.state_name = ?1"
+            case "active"?: filter = "WHERE run_heads.terminal = 0"
+            default: filter = "WHERE run_heads.state_name = ?1"
             }
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM runs LEFT JOIN leases USING (run_no) \(filter) ORDER BY runs.run_no LIMIT \(limit)"
+                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) \(filter) ORDER BY runs.run_no LIMIT \(limit)"
             )
             if let state, state != "active" { query.bind(1, state) }
             var result: [RunSummary] = []
@@ -86,7 +92,7 @@ extension SQLiteJournal {
         let prefix = text.lowercased()
         let matches = try read { connection throws(SQLiteError) in
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM runs LEFT JOIN leases USING (run_no) WHERE runs.run_id >= ?1 AND runs.run_id < ?2 ORDER BY runs.run_id LIMIT 5"
+                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE runs.run_id >= ?1 AND runs.run_id < ?2 ORDER BY runs.run_id LIMIT 5"
             )
             query.bind(1, prefix)
             query.bind(2, prefix + "\u{7F}")
@@ -109,10 +115,21 @@ extension SQLiteJournal {
         return matches[0]
     }
 
-    /// The run's records in order.
+    /// The run's records in order, found by following `run_prev` back from the run's head (the
+    /// journal has no index by run, which keeps appends cheap).
     public func records(of run: RunRef) throws(JournalError) -> [JournalRecord] {
         try read { connection throws(SQLiteError) in
-            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal WHERE run_no = ?1 ORDER BY run_seq")
+            let query = try connection.prepare(
+                """
+                WITH RECURSIVE chain(seq) AS (
+                    SELECT last_seq FROM run_heads WHERE run_no = ?1
+                    UNION ALL
+                    SELECT journal.run_prev FROM journal JOIN chain ON journal.seq = chain.seq
+                    WHERE journal.run_prev < chain.seq
+                )
+                SELECT \(Self.recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = ?1 ORDER BY seq
+                """
+            )
             query.bind(1, run.number)
             var result: [JournalRecord] = []
             while try query.step() {

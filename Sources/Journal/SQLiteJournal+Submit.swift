@@ -70,9 +70,8 @@ extension SQLiteJournal {
             }
             let insert = try context.connection.statement(
                 """
-                INSERT INTO runs (run_id, machine, machine_version, name, idempotency_key, input_hash, state_name, terminal,
-                                  last_run_seq, last_seq, lease_epoch, created_ms, updated_ms)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, 0, ?10, ?10)
+                INSERT INTO runs (run_id, machine, machine_version, name, idempotency_key, input_hash, created_ms)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """
             )
             insert.bind(1, runID.value)
@@ -81,15 +80,25 @@ extension SQLiteJournal {
             insert.bind(4, label)
             insert.bind(5, idempotencyKey)
             insert.bind(6, inputHash)
-            insert.bind(7, stateName)
-            insert.bind(8, terminal ? 1 : 0)
-            insert.bind(9, context.nextSeq)
-            insert.bind(10, at.milliseconds)
+            insert.bind(7, at.milliseconds)
             try insert.run()
             let run = RunRef(id: runID, number: context.connection.lastInsertRowID)
+            let head = try context.connection.statement(
+                """
+                INSERT INTO run_heads (run_no, state_name, terminal, last_run_seq, last_seq, lease_epoch, updated_ms)
+                VALUES (?1, ?2, ?3, 1, ?4, 0, ?5)
+                """
+            )
+            head.bind(1, run.number)
+            head.bind(2, stateName)
+            head.bind(3, terminal ? 1 : 0)
+            head.bind(4, context.nextSeq)
+            head.bind(5, at.milliseconds)
+            try head.run()
             _ = try context.appendRecord(
                 runNo: run.number,
                 runSeq: 1,
+                runPrev: nil,
                 kind: .created,
                 epoch: 0,
                 at: at,

@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import RunStateMachine
 
 extension SQLiteJournal {
@@ -45,7 +46,7 @@ extension SQLiteJournal {
                 }
             }
             let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
-            var header = [UInt8](repeating: 0, count: 45)
+            var header = [UInt8](repeating: 0, count: HashChain.headerSize)
             var previous = HashChain.genesis
             var expected: Int64 = 1
             while try query.step() {
@@ -59,10 +60,10 @@ extension SQLiteJournal {
                     )
                 }
                 expected = seq + 1
-                guard let kind = RecordKind(rawValue: query.text(3)),
-                    let storedPrev = query.rawBytes(11), storedPrev.count == 32,
-                    let storedHash = query.rawBytes(12), storedHash.count == 32,
-                    let event = query.rawBytes(6)
+                guard let kind = RecordKind(rawValue: query.text(4)),
+                    let storedPrev = query.rawBytes(12), storedPrev.count == 32,
+                    let storedHash = query.rawBytes(13), storedHash.count == 32,
+                    let event = query.rawBytes(7)
                 else {
                     report(.malformedRecord, seq, "the record's kind or hash columns are not ones the journal writes")
                     continue
@@ -70,20 +71,23 @@ extension SQLiteJournal {
                 if !storedPrev.elementsEqual(previous) {
                     report(.brokenLink, seq, "it does not link to the record before it (a record was removed, changed or reordered)")
                 }
-                HashChain.fillHeader(
-                    &header,
-                    seq: seq,
-                    runNo: query.int64(1),
-                    runSeq: query.int64(2),
-                    kind: kind,
-                    epoch: query.int64(4),
-                    atMilliseconds: query.int64(5)
-                )
+                header.withUnsafeMutableBytes {
+                    HashChain.fillHeader(
+                        $0,
+                        seq: seq,
+                        runNo: query.int64(1),
+                        runSeq: query.int64(2),
+                        runPrev: query.int64(3),
+                        kind: kind,
+                        epoch: query.int64(5),
+                        atMilliseconds: query.int64(6)
+                    )
+                }
                 var hasher = SHA256()
                 hasher.update(bufferPointer: storedPrev)
                 header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
                 HashChain.update(&hasher, field: event)
-                for column: Int32 in 7...10 {
+                for column: Int32 in 8...11 {
                     HashChain.update(&hasher, field: query.rawBytes(column))
                 }
                 let digest = hasher.finalize()
@@ -131,38 +135,77 @@ extension SQLiteJournal {
         }
     }
 
-    /// Replays every run, streaming the journal in `(run, run_seq)` order.
-    public func replayAll(registry: MachineRegistry = .standard) throws(JournalError) -> [Int64: RunReplay] {
-        try read { connection throws(SQLiteError) in
-            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY run_no, run_seq")
-            var replays: [Int64: RunReplay] = [:]
-            var group: [JournalRecord] = []
-            func flush() {
-                guard let first = group.first else { return }
-                replays[first.runNo] = registry.replay(group)
-                group.removeAll(keepingCapacity: true)
+    /// Replays every run in one pass over the journal in sequence order, keeping one fold per
+    /// run (so memory grows with the number of runs, not of records).
+    ///
+    /// The calling thread reads; folding is spread over `workers` threads by run, each run's
+    /// records going to one worker in order.
+    public func replayAll(registry: MachineRegistry = .standard, workers: Int = 2) throws(JournalError) -> [Int64: RunReplay] {
+        let shards = (0..<max(1, workers)).map { ReplayShard(index: $0, registry: registry) }
+        let chunkSize = 512
+        let inFlight = DispatchSemaphore(value: shards.count * 4)
+        var chunks = [[ReplayShard.Item]](repeating: [], count: shards.count)
+        func dispatch(_ index: Int) {
+            guard !chunks[index].isEmpty else { return }
+            let chunk = chunks[index]
+            chunks[index].removeAll(keepingCapacity: true)
+            let shard = shards[index]
+            inFlight.wait()
+            shard.queue.async {
+                shard.consume(chunk)
+                inFlight.signal()
             }
-            while try query.step() {
-                guard let record = Self.record(query) else {
-                    var broken = RunReplay()
-                    broken.divergence = ReplayDivergence(seq: query.int64(0), runSeq: query.int(2), problem: "the record's kind or answers column is malformed")
-                    replays[query.int64(1)] = broken
-                    continue
-                }
-                if let current = group.first, current.runNo != record.runNo {
-                    flush()
-                }
-                group.append(record)
-            }
-            flush()
-            return replays
         }
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
+            while try query.step() {
+                let runNo = query.int64(1)
+                let index = Int(UInt64(bitPattern: runNo) % UInt64(shards.count))
+                if let record = Self.record(query, hashes: false) {
+                    chunks[index].append(.record(record))
+                } else {
+                    chunks[index].append(.malformed(runNo: runNo, seq: query.int64(0), runSeq: query.int(2)))
+                }
+                if chunks[index].count >= chunkSize {
+                    dispatch(index)
+                }
+            }
+        }
+        for index in shards.indices {
+            dispatch(index)
+        }
+        var replays: [Int64: RunReplay] = [:]
+        for shard in shards {
+            shard.queue.sync {}
+            for (runNo, fold) in shard.folds {
+                replays[runNo] = fold.replay
+            }
+        }
+        return replays
     }
 
-    /// Compares every `runs` row with the run's replay.
+    /// Compares every `runs` and `run_heads` row with the run's replay.
     private func compareProjection(with replays: [Int64: RunReplay]) throws(JournalError) -> [VerifyProblem] {
-        let rows = try runs(limit: Int.max)
         var problems: [VerifyProblem] = []
+        let unmatched = try read { connection throws(SQLiteError) in
+            let query = try connection.prepare(
+                """
+                SELECT run_no, 'runs' FROM runs WHERE run_no NOT IN (SELECT run_no FROM run_heads)
+                UNION ALL SELECT run_no, 'run_heads' FROM run_heads WHERE run_no NOT IN (SELECT run_no FROM runs)
+                """
+            )
+            var rows: [(Int64, String)] = []
+            while try query.step() {
+                rows.append((query.int64(0), query.text(1)))
+            }
+            return rows
+        }
+        for (number, table) in unmatched {
+            problems.append(
+                VerifyProblem(code: .projectionMismatch, seq: nil, run: replays[number]?.runID, message: "run \(number) has a \(table) row but no matching row in the other table")
+            )
+        }
+        let rows = try runs(limit: Int.max)
         var seen: Set<Int64> = []
         for row in rows {
             seen.insert(row.run.number)

@@ -96,7 +96,9 @@ struct SQLiteJournalTests {
         let records = try journal.records(of: run.lease.run)
         #expect(records.map(\.runSeq) == Array(1...9))
         #expect(records.map(\.kind) == [.created, .lease] + Array(repeating: .transition, count: 7))
+        #expect(records.first?.runPrev == nil)
         for (previous, record) in zip(records, records.dropFirst()) {
+            #expect(record.runPrev == previous.seq)
             #expect(record.prevHash == previous.hash)
             #expect(HashChain.hash(of: record, prev: previous.hash) == record.hash)
         }
@@ -146,15 +148,18 @@ struct SQLiteJournalTests {
         var run = try await submitAndLease(journal)
         let transition = try run.machine.checkedTransition(from: run.state, on: .start, seq: run.lastRunSeq + 2)
         await #expect(throws: JournalError(.sequenceConflict, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 2, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
+            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 2, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
+        }
+        await #expect(throws: JournalError(.sequenceConflict, "")) {
+            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq - 1, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
         }
         await #expect(throws: JournalError(.notLeased, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, epoch: 0, at: t0, event: .start, transition: transition))
+            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: 0, at: t0, event: .start, transition: transition))
         }
         try await driveToSuccess(&run)
         let finished = try run.machine.checkedTransition(from: .queued, on: .start, seq: run.lastRunSeq + 1)
         await #expect(throws: JournalError(.runFinished, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, epoch: run.lease.epoch, at: t0, event: .start, transition: finished))
+            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: finished))
         }
         await #expect(throws: JournalError(.runFinished, "")) {
             try await journal.acquireLease(run: run.lease.run.id, owner: "w", ttlMilliseconds: 1000, at: t0)

@@ -22,7 +22,9 @@ struct VerifyTests {
         return try journal.verify()
     }
 
-    static let dropTriggers = "DROP TRIGGER journal_refuses_update; DROP TRIGGER journal_refuses_delete;"
+    /// What a tamperer with write access does first: drop the append-only triggers (and ignore
+    /// CHECK constraints, should a table have any).
+    static let dropTriggers = "PRAGMA ignore_check_constraints = ON; DROP TRIGGER journal_refuses_update; DROP TRIGGER journal_refuses_delete;"
 
     @Test("an untouched journal verifies")
     func clean() async throws {
@@ -47,13 +49,14 @@ struct VerifyTests {
             "UPDATE journal SET answers = NULL WHERE seq = 14",
             "UPDATE journal SET run_seq = 99 WHERE seq = 14",
             "UPDATE journal SET intents = '[]' WHERE seq = 14",
+            "UPDATE journal SET run_prev = run_prev - 1 WHERE seq = 14",
         ]
     )
     func editedRecord(sql: String) async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("j.sqlite")
         try await Self.makeJournal(at: path)
-        let row = "SELECT quote(event) || quote(state) || epoch || at_ms || quote(answers) || run_seq || quote(intents) FROM journal WHERE seq = 14"
+        let row = "SELECT quote(event) || quote(state) || epoch || at_ms || quote(answers) || run_seq || quote(intents) || run_prev FROM journal WHERE seq = 14"
         let before = try rawText(path, row)
         try rawSQL(path, Self.dropTriggers + sql)
         #expect(try rawText(path, row) != before, "the edit must change the record")
@@ -105,7 +108,7 @@ struct VerifyTests {
         let directory = TemporaryDirectory()
         let path = directory.file("j.sqlite")
         try await Self.makeJournal(at: path)
-        try rawSQL(path, "UPDATE runs SET state_name = 'running', terminal = 0 WHERE run_no = 2")
+        try rawSQL(path, "UPDATE run_heads SET state_name = 'running', terminal = 0 WHERE run_no = 2")
         let report = try Self.verify(path)
         #expect(report.problems.contains { $0.code == .projectionMismatch && $0.message.contains("state is 'running'") })
     }
@@ -146,7 +149,7 @@ struct VerifyTests {
         let pristine = directory.file("pristine.sqlite")
         try await Self.makeJournal(at: pristine, runs: 4)
         let count = try #require(try rawScalar(pristine, "SELECT count(*) FROM journal"))
-        let columns = ["event", "state", "intents", "at_ms", "epoch", "run_seq", "kind"]
+        let columns = ["event", "state", "intents", "at_ms", "epoch", "run_seq", "kind", "run_prev"]
         await propertyCheck(
             count: 60,
             input: Gen<Mutation>.case, Gen.int64(in: 1...count), Gen.int(in: 0...(columns.count - 1))
@@ -158,6 +161,7 @@ struct VerifyTests {
             let change: String
             switch columns[column] {
             case "at_ms", "epoch", "run_seq": change = "\(columns[column]) = \(columns[column]) + 1"
+            case "run_prev": change = "run_prev = coalesce(run_prev - 1, 0)"
             case "kind": change = "kind = CASE kind WHEN 'transition' THEN 'lease' ELSE 'transition' END"
             default: change = "\(columns[column]) = coalesce(\(columns[column]), '') || ' '"
             }

@@ -10,8 +10,12 @@ import Darwin
 ///
 /// Appends are real sandbox-job transitions: each driver submits and leases 3-step shell runs
 /// (setup, not timed), then appends their seven transitions (start, sandbox created, three
-/// steps, sandbox released, status reported) with successful outcomes, computing each checked
-/// transition and encoding it on its own task, as a worker does.
+/// steps, sandbox released, status reported) with successful outcomes.
+///
+/// Two figures per concurrency: *appends* time the journal alone (the transitions are computed
+/// and encoded before the timed phase; only the link to the run's previous record is filled in
+/// at append time, as it is known only then), and *transitions* time a driver's whole step
+/// (checked transition, encoding and append) on the caller's task, as a worker does it.
 public enum JournalBenchmark {
     /// How much work to do.
     public struct Options: Sendable {
@@ -40,15 +44,18 @@ public enum JournalBenchmark {
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
 
-        let c1 = try await appendPhase(journal, appenders: 1, runsPerAppender: options.runsC1)
+        let c1 = try await appendPhase(journal, appenders: 1, runsPerAppender: options.runsC1, prebuilt: true)
         result.appendsPerSecondC1 = c1.perSecond
         result.appendP50MillisecondsC1 = c1.p50
-        let before = journal.writer!.statistics
-        let c256 = try await appendPhase(journal, appenders: 256, runsPerAppender: options.runsPerAppenderC256)
-        let after = journal.writer!.statistics
+        let c256 = try await appendPhase(journal, appenders: 256, runsPerAppender: options.runsPerAppenderC256, prebuilt: true)
         result.appendsPerSecondC256 = c256.perSecond
         result.appendP50MillisecondsC256 = c256.p50
-        result.meanBatchC256 = Double(after.operations - before.operations) / Double(max(1, after.commits - before.commits))
+        result.meanBatchC256 = Double(c256.writer.operations) / Double(max(1, c256.writer.commits))
+        result.writerBusyC256 = c256.writer.busy.seconds / c256.elapsed
+        let t1 = try await appendPhase(journal, appenders: 1, runsPerAppender: options.runsC1, prebuilt: false)
+        result.transitionsPerSecondC1 = t1.perSecond
+        let t256 = try await appendPhase(journal, appenders: 256, runsPerAppender: options.runsPerAppenderC256, prebuilt: false)
+        result.transitionsPerSecondC256 = t256.perSecond
 
         let (records, bytes) = try journal.read { connection throws(SQLiteError) in
             let query = try connection.prepare(
@@ -102,12 +109,14 @@ public enum JournalBenchmark {
     }
 
     /// Submits and leases `runsPerAppender` runs per appender (untimed), then times the
-    /// appenders driving them to the end concurrently.
+    /// appenders driving them to the end concurrently: appending transitions computed before the
+    /// timed phase (`prebuilt`), or computing each one on the appender's task.
     private static func appendPhase(
         _ journal: SQLiteJournal,
         appenders: Int,
-        runsPerAppender: Int
-    ) async throws -> (perSecond: Double, p50: Double) {
+        runsPerAppender: Int,
+        prebuilt: Bool
+    ) async throws -> (perSecond: Double, p50: Double, elapsed: Double, writer: JournalWriter.Statistics) {
         let spec = JobSpec(kind: .shell, name: "bench", steps: (1...3).map { StepSpec(name: "step-\($0)", run: "true", timeoutSeconds: 60) })
         let at = Timestamp(milliseconds: 1_800_000_000_000)
         let runs = try await withThrowingTaskGroup(of: [JournaledRun<SandboxJob>].self) { group in
@@ -126,18 +135,33 @@ public enum JournalBenchmark {
             for try await runs in group { all.append(runs) }
             return all
         }
+        let work: [[Work]] = try runs.map { appenderRuns in
+            try appenderRuns.map { run in prebuilt ? .requests(try requests(for: run, at: at), start: run.lastSeq) : .run(run) }
+        }
         let clock = ContinuousClock()
+        let before = journal.writer!.statistics
         let start = clock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for appenderRuns in runs {
+            for appenderWork in work {
                 group.addTask {
                     var latencies: [Double] = []
-                    latencies.reserveCapacity(appenderRuns.count * 7)
-                    for var run in appenderRuns {
-                        while let event = successfulOutcome(for: run, at: at) {
-                            let began = clock.now
-                            try await run.apply(event, at: at)
-                            latencies.append((clock.now - began).seconds * 1000)
+                    latencies.reserveCapacity(appenderWork.count * 7)
+                    for item in appenderWork {
+                        switch item {
+                        case .requests(let requests, let start):
+                            var previous = start
+                            for var request in requests {
+                                request.previousSeq = previous
+                                let began = clock.now
+                                previous = try await journal.append(request).seq
+                                latencies.append((clock.now - began).seconds * 1000)
+                            }
+                        case .run(var run):
+                            while let event = successfulOutcome(for: run, at: at) {
+                                let began = clock.now
+                                try await run.apply(event, at: at)
+                                latencies.append((clock.now - began).seconds * 1000)
+                            }
                         }
                     }
                     return latencies
@@ -148,14 +172,43 @@ public enum JournalBenchmark {
             return all
         }
         let elapsed = (clock.now - start).seconds
+        let after = journal.writer!.statistics
+        let writer = JournalWriter.Statistics(
+            commits: after.commits - before.commits,
+            operations: after.operations - before.operations,
+            largestBatch: after.largestBatch,
+            busy: after.busy - before.busy
+        )
         let sorted = latencies.sorted()
-        return (Double(latencies.count) / elapsed, sorted.isEmpty ? 0 : sorted[sorted.count / 2])
+        return (Double(latencies.count) / elapsed, sorted.isEmpty ? 0 : sorted[sorted.count / 2], elapsed, writer)
+    }
+
+    /// A run's remaining work: pre-built appends, or the run to drive.
+    private enum Work: Sendable {
+        case requests([AppendRequest], start: Int64)
+        case run(JournaledRun<SandboxJob>)
+    }
+
+    /// The appends that drive `run` to its end with successful outcomes, computed without the
+    /// journal (the link to the previous record is filled in when appending).
+    private static func requests(for run: JournaledRun<SandboxJob>, at: Timestamp) throws -> [AppendRequest] {
+        var state = run.state
+        var seq = run.lastRunSeq
+        var requests: [AppendRequest] = []
+        while let event = successfulOutcome(for: run, state: state, at: at) {
+            seq += 1
+            let transition = try run.machine.checkedTransition(from: state, on: event, seq: seq)
+            requests.append(AppendRequest(run: run.lease.run, runSeq: seq, previousSeq: 0, epoch: run.lease.epoch, at: at, event: event, transition: transition))
+            state = transition.state
+        }
+        return requests
     }
 
     /// The event a run would get next if every effect succeeded, or `nil` once it is terminal.
-    static func successfulOutcome(for run: JournaledRun<SandboxJob>, at: Timestamp) -> SandboxJobEvent? {
-        let intent = run.machine.awaited(in: run.state).first
-        switch run.state {
+    static func successfulOutcome(for run: JournaledRun<SandboxJob>, state: SandboxJobState? = nil, at: Timestamp) -> SandboxJobEvent? {
+        let state = state ?? run.state
+        let intent = run.machine.awaited(in: state).first
+        switch state {
         case .queued: return .start
         case .provisioning: return intent.map { .sandboxCreated(intent: $0, sandbox: SandboxID("sbx-\(run.lease.run.number)")) }
         case .running: return intent.map { .stepFinished(intent: $0, result: StepResult(exit: .exited(code: 0)), at: at) }

@@ -2,10 +2,9 @@ import RunStateMachine
 
 /// The machines (and versions) a worker can replay, by name and version.
 public struct MachineRegistry: Sendable {
-    /// Folds one run's records.
-    public typealias Replayer = @Sendable (_ records: [JournalRecord], _ keepSteps: Bool) -> RunReplay
+    typealias FoldMaker = @Sendable (_ creation: RunCreation, _ keepSteps: Bool) -> any RunFolding
 
-    private var replayers: [String: Replayer] = [:]
+    private var makers: [String: FoldMaker] = [:]
 
     /// An empty registry.
     public init() {}
@@ -16,26 +15,35 @@ public struct MachineRegistry: Sendable {
     /// This registry plus `Machine` at its current version.
     public func registering<Machine: StateMachine>(_ machine: Machine.Type) -> MachineRegistry {
         var copy = self
-        copy.replayers[Self.key(Machine.definition.name, Machine.definition.version)] = { records, keepSteps in
-            RunReplayer<Machine>.replay(records, keepSteps: keepSteps)
+        copy.makers[Self.key(Machine.definition.name, Machine.definition.version)] = { creation, keepSteps in
+            RunFold<Machine>(creation: creation, keepSteps: keepSteps)
         }
         return copy
     }
 
     /// The registered `name@version` pairs.
-    public var known: [String] { replayers.keys.sorted() }
+    public var known: [String] { makers.keys.sorted() }
 
     private static func key(_ name: String, _ version: String) -> String { "\(name)@\(version)" }
 
-    /// Folds a run's records through the machine and version named in its first record.
-    public func replay(_ records: [JournalRecord], keepSteps: Bool = false) -> RunReplay {
-        guard let first = records.first else { return RunReplay() }
+    /// A fold for the run whose first record is `first`, by the machine and version it names;
+    /// one that only reports a divergence if this worker cannot replay it.
+    func fold(startingWith first: JournalRecord, keepSteps: Bool) -> any RunFolding {
+        guard first.kind == .created, first.runSeq == 1 else {
+            var replay = RunReplay()
+            replay.divergence = ReplayDivergence(
+                seq: first.seq,
+                runSeq: first.runSeq,
+                problem: "the run's first record is its record \(first.runSeq) (\(first.kind.rawValue)); its creation and earlier records are missing"
+            )
+            return DivergedFold(replay)
+        }
         guard let creation = try? RunCreation(payload: first.event) else {
             var replay = RunReplay()
             replay.divergence = ReplayDivergence(seq: first.seq, runSeq: first.runSeq, problem: "the first record does not say which machine and version the run uses")
-            return replay
+            return DivergedFold(replay)
         }
-        guard let replayer = replayers[Self.key(creation.machine, creation.version)] else {
+        guard let maker = makers[Self.key(creation.machine, creation.version)] else {
             var replay = RunReplay()
             replay.runID = creation.runID
             replay.machine = creation.machine
@@ -46,8 +54,24 @@ public struct MachineRegistry: Sendable {
                 problem: "the run was recorded with \(creation.machine) version \(creation.version.prefix(12)), which this worker cannot replay "
                     + "(it knows \(known.joined(separator: ", ")))"
             )
-            return replay
+            return DivergedFold(replay)
         }
-        return replayer(records, keepSteps)
+        return maker(creation, keepSteps)
+    }
+
+    /// Folds a run's records through the machine and version named in its first record.
+    public func replay(_ records: [JournalRecord], keepSteps: Bool = false) -> RunReplay {
+        guard let first = records.first else { return RunReplay() }
+        let fold = fold(startingWith: first, keepSteps: keepSteps)
+        for record in records {
+            do {
+                try fold.feed(record)
+            } catch {
+                var replay = fold.replay
+                replay.divergence = error
+                return replay
+            }
+        }
+        return fold.replay
     }
 }

@@ -11,7 +11,7 @@ import CSQLite
 final class SQLiteConnection: @unchecked Sendable {
     private(set) var handle: OpaquePointer?
     let path: String
-    private var cache: [String: SQLiteStatement] = [:]
+    private var cache: [UnsafeRawPointer: SQLiteStatement] = [:]
 
     /// Opens (and, unless `readOnly`, creates) the database at `path`.
     init(path: String, readOnly: Bool) throws(SQLiteError) {
@@ -56,13 +56,15 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    /// A prepared statement for `sql`, reused across calls.
-    func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        if let cached = cache[sql] {
+    /// A prepared statement for the literal `sql`, reused across calls (the cache is keyed by
+    /// the literal's address, so a lookup does not hash the SQL text).
+    func statement(_ sql: StaticString) throws(SQLiteError) -> SQLiteStatement {
+        let key = UnsafeRawPointer(sql.utf8Start)
+        if let cached = cache[key] {
             return cached
         }
-        let prepared = try prepare(sql, persistent: true)
-        cache[sql] = prepared
+        let prepared = try prepare(sql.description, persistent: true)
+        cache[key] = prepared
         return prepared
     }
 

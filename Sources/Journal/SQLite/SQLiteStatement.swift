@@ -30,6 +30,14 @@ final class SQLiteStatement {
         sqlite3_bind_int64(pointer, index, Int64(value))
     }
 
+    func bind(_ index: Int32, _ value: Int64?) {
+        guard let value else {
+            sqlite3_bind_null(pointer, index)
+            return
+        }
+        sqlite3_bind_int64(pointer, index, value)
+    }
+
     func bind(_ index: Int32, _ value: String?) {
         guard let value else {
             sqlite3_bind_null(pointer, index)
@@ -91,6 +99,10 @@ final class SQLiteStatement {
     func text(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(pointer, column) else { return "" }
         return String(cString: bytes)
+    }
+
+    func optionalInt64(_ column: Int32) -> Int64? {
+        isNull(column) ? nil : int64(column)
     }
 
     func optionalText(_ column: Int32) -> String? {

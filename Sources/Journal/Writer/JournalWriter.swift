@@ -34,6 +34,8 @@ final class JournalWriter: Sendable {
         var operations = 0
         /// The most operations in one commit.
         var largestBatch = 0
+        /// Time the writer spent executing and committing batches.
+        var busy: Duration = .zero
     }
 
     private let queue = Mutex(Queue())
@@ -151,6 +153,8 @@ final class JournalWriter: Sendable {
             batch.forEach { $0.complete(failure: stopped) }
             return
         }
+        let clock = ContinuousClock()
+        let started = clock.now
         var context = WriteContext(connection: connection, headSeq: 0, headHash: HashChain.genesis)
         do {
             try connection.statement("BEGIN IMMEDIATE").run()
@@ -176,7 +180,9 @@ final class JournalWriter: Sendable {
             return
         }
         headFile?.advance(seq: context.headSeq, hash: context.headHash)
+        let busy = clock.now - started
         queue.withLock { state in
+            state.statistics.busy += busy
             state.statistics.commits += 1
             state.statistics.operations += batch.count
             state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)

@@ -10,6 +10,8 @@ struct WriteContext {
     /// The last record's sequence number and hash (0 and the genesis hash when empty).
     var headSeq: Int64
     var headHash: [UInt8]
+    /// Reused for hashing records.
+    var scratch: [UInt8] = []
 
     /// The sequence number the next appended record will get.
     var nextSeq: Int64 { headSeq + 1 }
@@ -18,6 +20,7 @@ struct WriteContext {
     mutating func appendRecord(
         runNo: Int64,
         runSeq: Int,
+        runPrev: Int64?,
         kind: RecordKind,
         epoch: Int64,
         at: Timestamp,
@@ -34,6 +37,7 @@ struct WriteContext {
             seq: seq,
             runNo: runNo,
             runSeq: runSeq,
+            runPrev: runPrev,
             kind: kind,
             epoch: epoch,
             atMilliseconds: at.milliseconds,
@@ -41,27 +45,29 @@ struct WriteContext {
             state: state,
             intents: intents,
             abandons: abandons,
-            answers: answersText
+            answers: answersText,
+            scratch: &scratch
         )
         let insert = try connection.statement(
             """
-            INSERT INTO journal (seq, run_no, run_seq, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            INSERT INTO journal (seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
             """
         )
         insert.bind(1, seq)
         insert.bind(2, runNo)
         insert.bind(3, runSeq)
-        insert.bind(4, kind.rawValue)
-        insert.bind(5, epoch)
-        insert.bind(6, at.milliseconds)
-        insert.bind(text: 7, event)
-        insert.bind(text: 8, state)
-        insert.bind(text: 9, intents)
-        insert.bind(text: 10, abandons)
-        insert.bind(text: 11, answersText)
-        insert.bind(blob: 12, headHash)
-        insert.bind(blob: 13, hash)
+        insert.bind(4, runPrev)
+        insert.bind(5, kind.rawValue)
+        insert.bind(6, epoch)
+        insert.bind(7, at.milliseconds)
+        insert.bind(text: 8, event)
+        insert.bind(text: 9, state)
+        insert.bind(text: 10, intents)
+        insert.bind(text: 11, abandons)
+        insert.bind(text: 12, answersText)
+        insert.bind(blob: 13, headHash)
+        insert.bind(blob: 14, hash)
         try insert.run()
         headSeq = seq
         headHash = hash

@@ -40,8 +40,23 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public init(pairs: some Collection<(String, JSONValue)>) {
         members = []
         members.reserveCapacity(pairs.count)
+        var sorted = true
         for (key, value) in pairs {
-            self[key] = value
+            if let last = members.last, !Self.precedes(last.key, key) {
+                sorted = false
+            }
+            members.append(Member(key: key, value: value))
+        }
+        guard !sorted else { return }
+        // Swift's sort is stable, so among equal keys the last written stays last.
+        let ordered = members.sorted { Self.precedes($0.key, $1.key) }
+        members.removeAll(keepingCapacity: true)
+        for member in ordered {
+            if let last = members.last, last.key == member.key {
+                members[members.count - 1] = member
+            } else {
+                members.append(member)
+            }
         }
     }
 

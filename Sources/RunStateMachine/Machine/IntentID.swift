@@ -23,13 +23,31 @@ public struct IntentID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// `seq/index`, e.g. `5/0`.
     public var description: String { String(seq) + "/" + String(index) }
 
-    /// Parses `seq/index`.
+    /// Parses `seq/index` (two non-negative decimal numbers).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let seq = Int(parts[0]), let index = Int(parts[1]), seq >= 0, index >= 0 else {
-            return nil
+        var numbers = (0, 0)
+        var digits = (0, 0)
+        var part = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "/") {
+                guard part == 0 else { return nil }
+                part = 1
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            if part == 0 {
+                guard digits.0 < 18 else { return nil }
+                numbers.0 = numbers.0 * 10 + digit
+                digits.0 += 1
+            } else {
+                guard digits.1 < 18 else { return nil }
+                numbers.1 = numbers.1 * 10 + digit
+                digits.1 += 1
+            }
         }
-        self.init(seq: seq, index: index)
+        guard part == 1, digits.0 > 0, digits.1 > 0 else { return nil }
+        self.init(seq: numbers.0, index: numbers.1)
     }
 }
 

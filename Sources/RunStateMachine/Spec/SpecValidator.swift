@@ -60,30 +60,29 @@ struct SpecValidator {
         multiline: Bool = false,
         example: String = "\"...\""
     ) -> String? {
-        let location = Self.join(path, key)
         let value = required ? requireMember(members, key, in: path, example: example) : member(members, key)
         guard let value else { return nil }
-        return text(value, at: location, maxBytes: maxBytes, multiline: multiline, example: example)
+        return text(value, at: Self.join(path, key), maxBytes: maxBytes, multiline: multiline, example: example)
     }
 
     /// Checks a JSON value is a non-empty, bounded string without forbidden control characters.
-    mutating func text(_ value: JSONValue, at location: String, maxBytes: Int, multiline: Bool = false, example: String = "\"...\"") -> String? {
+    mutating func text(_ value: JSONValue, at location: @autoclosure () -> String, maxBytes: Int, multiline: Bool = false, example: String = "\"...\"") -> String? {
         guard case .string(let string) = value else {
-            report(location, "expected a string, found \(value.typeName)", fix: "write it in quotes, e.g. \(example)")
+            report(location(), "expected a string, found \(value.typeName)", fix: "write it in quotes, e.g. \(example)")
             return nil
         }
         if string.isEmpty {
-            report(location, "must not be empty", fix: "give a value such as \(example), or leave the field out if it is optional")
+            report(location(), "must not be empty", fix: "give a value such as \(example), or leave the field out if it is optional")
             return nil
         }
         if string.utf8.count > maxBytes {
-            report(location, "is \(string.utf8.count) bytes; the limit is \(maxBytes)", fix: "shorten it to at most \(maxBytes) bytes")
+            report(location(), "is \(string.utf8.count) bytes; the limit is \(maxBytes)", fix: "shorten it to at most \(maxBytes) bytes")
             return nil
         }
         let allowed: Set<UInt8> = multiline ? [0x09, 0x0A, 0x0D] : []
         if string.utf8.contains(where: { ($0 < 0x20 || $0 == 0x7F) && !allowed.contains($0) }) {
             let what = multiline ? "a NUL or control character" : "a control character (such as a newline)"
-            report(location, "contains \(what)", fix: "remove it")
+            report(location(), "contains \(what)", fix: "remove it")
             return nil
         }
         return string
@@ -98,7 +97,7 @@ struct SpecValidator {
         unit: String,
         required: Bool = false
     ) -> Int? {
-        let location = Self.join(path, key)
+        let location = { Self.join(path, key) }
         let example = "\(range.lowerBound == 0 ? 1 : range.lowerBound)"
         let value = required ? requireMember(members, key, in: path, example: example) : member(members, key)
         guard let value else { return nil }
@@ -109,11 +108,11 @@ struct SpecValidator {
         case .double(let fractional) where fractional.rounded() == fractional && abs(fractional) < 9.0e15:
             number = Int64(fractional)
         default:
-            report(location, "expected a whole number of \(unit), found \(value.typeName)", fix: "write an integer between \(range.lowerBound) and \(range.upperBound)")
+            report(location(), "expected a whole number of \(unit), found \(value.typeName)", fix: "write an integer between \(range.lowerBound) and \(range.upperBound)")
             return nil
         }
         guard range.contains(number) else {
-            report(location, "\(number) \(unit) is out of range", fix: "use a value between \(range.lowerBound) and \(range.upperBound)")
+            report(location(), "\(number) \(unit) is out of range", fix: "use a value between \(range.lowerBound) and \(range.upperBound)")
             return nil
         }
         return Int(number)
@@ -126,7 +125,7 @@ struct SpecValidator {
         in path: String,
         range: ClosedRange<Int64>
     ) -> Int64? {
-        let location = Self.join(path, key)
+        let location = { Self.join(path, key) }
         guard let value = member(members, key) else { return nil }
         let milliseconds: Int64
         switch value {
@@ -135,11 +134,11 @@ struct SpecValidator {
         case .double(let seconds) where seconds.isFinite && abs(seconds) < 9.0e12:
             milliseconds = Int64((seconds * 1000).rounded())
         default:
-            report(location, "expected a number of seconds, found \(value.typeName)", fix: "write a number such as 1 or 0.5")
+            report(location(), "expected a number of seconds, found \(value.typeName)", fix: "write a number such as 1 or 0.5")
             return nil
         }
         guard range.contains(milliseconds) else {
-            report(location, "is out of range", fix: "use between \(Double(range.lowerBound) / 1000) and \(Double(range.upperBound) / 1000) seconds")
+            report(location(), "is out of range", fix: "use between \(Double(range.lowerBound) / 1000) and \(Double(range.upperBound) / 1000) seconds")
             return nil
         }
         return milliseconds
@@ -170,11 +169,11 @@ struct SpecValidator {
     }
 
     /// A JSON value naming one case of `E`.
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ value: JSONValue, at location: String, as type: E.Type) -> E? where E.RawValue == String {
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ value: JSONValue, at location: @autoclosure () -> String, as type: E.Type) -> E? where E.RawValue == String {
         let options = E.allCases.map(\.rawValue)
         guard case .string(let name) = value, let result = E(rawValue: name) else {
             let found = if case .string(let name) = value { "\"\(name)\"" } else { value.typeName }
-            report(location, "expected one of \(options.map { "\"\($0)\"" }.joined(separator: ", ")), found \(found)", fix: "use one of the listed values")
+            report(location(), "expected one of \(options.map { "\"\($0)\"" }.joined(separator: ", ")), found \(found)", fix: "use one of the listed values")
             return nil
         }
         return result
@@ -189,15 +188,15 @@ struct SpecValidator {
         required: Bool = false,
         example: String = "[...]"
     ) -> [JSONValue]? {
-        let location = Self.join(path, key)
+        let location = { Self.join(path, key) }
         let value = required ? requireMember(members, key, in: path, example: example) : member(members, key)
         guard let value else { return nil }
         guard case .array(let elements) = value else {
-            report(location, "expected an array, found \(value.typeName)", fix: "write a list in square brackets, e.g. \(example)")
+            report(location(), "expected an array, found \(value.typeName)", fix: "write a list in square brackets, e.g. \(example)")
             return nil
         }
         guard elements.count <= maxCount else {
-            report(location, "has \(elements.count) entries; the limit is \(maxCount)", fix: "use at most \(maxCount)")
+            report(location(), "has \(elements.count) entries; the limit is \(maxCount)", fix: "use at most \(maxCount)")
             return nil
         }
         return elements

@@ -1,0 +1,174 @@
+import RunStateMachine
+
+/// Folds one run's journal records through `Machine`, checking every recorded state, intent
+/// list, abandoned-intent list and answered intent against what the machine computes, and that
+/// record numbers, run links and lease epochs advance as the journal guarantees.
+final class RunFold<Machine: StateMachine>: RunFolding {
+    private var projection = RunReplay()
+    private let keepSteps: Bool
+    /// The run's creation, when the caller has read it already.
+    private let creation: RunCreation?
+    private var machine: Machine?
+    private var state: Machine.State?
+    private var pending: Set<IntentID> = []
+    private var last: JournalRecord?
+
+    init(creation: RunCreation? = nil, keepSteps: Bool) {
+        self.creation = creation
+        self.keepSteps = keepSteps
+    }
+
+    var replay: RunReplay {
+        var result = projection
+        result.pending = pending.sorted()
+        return result
+    }
+
+    /// Folds every record of a run.
+    static func replay(_ records: [JournalRecord], keepSteps: Bool) -> RunReplay {
+        let fold = RunFold(keepSteps: keepSteps)
+        for record in records {
+            do {
+                try fold.feed(record)
+            } catch {
+                fold.projection.divergence = error
+                break
+            }
+        }
+        return fold.replay
+    }
+
+    private func diverge(_ record: JournalRecord, _ problem: String) -> ReplayDivergence {
+        ReplayDivergence(seq: record.seq, runSeq: record.runSeq, problem: problem)
+    }
+
+    func feed(_ record: JournalRecord) throws(ReplayDivergence) {
+        guard let machine, let state, let last else {
+            try start(record)
+            return
+        }
+        guard record.runSeq == last.runSeq + 1 else {
+            throw diverge(record, "run records jump from \(last.runSeq) to \(record.runSeq)")
+        }
+        guard record.runPrev == last.seq else {
+            throw diverge(record, "it links to record \(record.runPrev.map(String.init) ?? "none") instead of the run's previous record \(last.seq)")
+        }
+        var next = state
+        var eventName: String?
+        switch record.kind {
+        case .created:
+            throw diverge(record, "a second creation record")
+        case .lease:
+            guard record.epoch == projection.leaseEpoch + 1 else {
+                throw diverge(record, "the lease epoch goes from \(projection.leaseEpoch) to \(record.epoch); it must grow by one")
+            }
+            guard record.state == nil, record.intents == nil, record.abandons == nil, record.answers == nil else {
+                throw diverge(record, "a lease record carries a state or intents")
+            }
+            projection.leaseEpoch = record.epoch
+        case .transition:
+            guard projection.leaseEpoch >= 1, record.epoch == projection.leaseEpoch else {
+                throw diverge(record, "appended under epoch \(record.epoch) while the lease epoch was \(projection.leaseEpoch)")
+            }
+            let event: Machine.Event
+            do {
+                event = try Machine.Event(json: JSONValue.parse(record.event))
+            } catch {
+                throw diverge(record, "the event cannot be read: \(error)")
+            }
+            guard event.json.canonicalBytes == record.event else {
+                throw diverge(record, "the event does not survive decoding unchanged")
+            }
+            guard record.answers == event.answers else {
+                let recorded = record.answers.map { "\($0)" } ?? "nothing"
+                let expected = event.answers.map { "\($0)" } ?? "nothing"
+                throw diverge(record, "the record answers \(recorded), the event \(expected)")
+            }
+            let transition: Transition<Machine>
+            do {
+                transition = try machine.checkedTransition(from: state, on: event, seq: record.runSeq)
+            } catch {
+                throw diverge(record, "the machine refuses this event: \(error)")
+            }
+            try expect(record, state: transition.state, intents: transition.intents, abandons: transition.abandons)
+            if let answered = event.answers { pending.remove(answered) }
+            pending.subtract(transition.abandons)
+            pending.formUnion(transition.intents.map { $0.id })
+            next = transition.state
+            eventName = event.name
+        }
+        self.state = next
+        self.last = record
+        advance(past: record, state: next, event: eventName)
+    }
+
+    /// Reads the creation record: the machine, the input, the start state.
+    private func start(_ first: JournalRecord) throws(ReplayDivergence) {
+        guard first.kind == .created, first.runSeq == 1, first.runPrev == nil else {
+            throw diverge(first, "a run's first record must be its creation")
+        }
+        do {
+            let creation = try self.creation ?? RunCreation(payload: first.event)
+            let input = try Machine.Input(json: creation.input)
+            projection.runID = creation.runID
+            projection.machine = creation.machine
+            projection.version = creation.version
+            projection.name = creation.name
+            projection.idempotencyKey = creation.idempotencyKey
+            projection.createdAt = first.at
+            let inputBytes = creation.input.canonicalBytes
+            guard input.json.canonicalBytes == inputBytes else {
+                throw diverge(first, "the recorded input does not survive decoding unchanged")
+            }
+            projection.inputHash = HashChain.sha256Hex(inputBytes)
+            let machine = Machine(input: input, submittedAt: creation.submittedAt)
+            let start = try machine.checkedStart()
+            try expect(first, state: start.state, intents: start.intents, abandons: [])
+            self.machine = machine
+            state = start.state
+            pending = Set(start.intents.map { $0.id })
+            last = first
+            advance(past: first, state: start.state, event: nil)
+        } catch let divergence as ReplayDivergence {
+            throw divergence
+        } catch {
+            throw diverge(first, "the creation record cannot be read: \(error)")
+        }
+    }
+
+    /// Updates the projection after a folded record.
+    private func advance(past record: JournalRecord, state: Machine.State, event: String?) {
+        projection.records += 1
+        projection.stateName = state.name
+        projection.terminal = Machine.definition.isTerminal(state.name)
+        projection.lastRunSeq = record.runSeq
+        projection.lastSeq = record.seq
+        projection.updatedAt = record.at
+        if let recorded = record.state {
+            projection.state = recorded
+        }
+        if keepSteps {
+            projection.steps.append(ReplayStep(seq: record.seq, runSeq: record.runSeq, kind: record.kind, event: event, state: state.name, matches: true))
+        }
+    }
+
+    /// Checks a record holds exactly what the machine computed.
+    private func expect(
+        _ record: JournalRecord,
+        state: Machine.State,
+        intents: [EffectIntent<Machine.Effect>],
+        abandons: [IntentID]
+    ) throws(ReplayDivergence) {
+        let computed = state.json.canonicalBytes
+        guard record.state == computed else {
+            let recorded = record.state.map { String(decoding: $0, as: UTF8.self) } ?? "none"
+            throw diverge(record, "the recorded state \(recorded) differs from the machine's \(String(decoding: computed, as: UTF8.self))")
+        }
+        guard record.intents == AppendRequest.encode(intents) else {
+            throw diverge(record, "the recorded intents differ from the ones the machine asks for")
+        }
+        guard record.abandons == AppendRequest.encode(abandons) else {
+            throw diverge(record, "the recorded abandoned intents differ from the machine's")
+        }
+    }
+}
