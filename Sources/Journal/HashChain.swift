@@ -50,19 +50,6 @@ enum HashChain {
         buffer.storeBytes(of: UInt64(bitPattern: atMilliseconds).bigEndian, toByteOffset: 45, as: UInt64.self)
     }
 
-    /// Feeds one variable-length field (length prefix, then bytes; or the NULL marker) to
-    /// `hasher`. Verification hashes straight from SQLite's column buffers with this.
-    static func update(_ hasher: inout SHA256, field: UnsafeRawBufferPointer?) {
-        guard let field else {
-            withUnsafeBytes(of: UInt32.max.bigEndian) { hasher.update(bufferPointer: $0) }
-            return
-        }
-        withUnsafeBytes(of: UInt32(field.count).bigEndian) { hasher.update(bufferPointer: $0) }
-        if field.count > 0 {
-            hasher.update(bufferPointer: field)
-        }
-    }
-
     /// The hash of a record with these column values.
     ///
     /// - Parameter scratch: A buffer reused between calls (the writer keeps one): the canonical
@@ -105,6 +92,18 @@ enum HashChain {
         appendField(abandons, to: &scratch)
         appendField(answers, to: &scratch)
         return Array(SHA256.hash(data: scratch))
+    }
+
+    /// Appends a length-prefixed field (or the NULL marker) to the canonical bytes.
+    static func appendField(_ field: UnsafeRawBufferPointer?, to bytes: inout [UInt8]) {
+        let length = field.map { UInt32($0.count) } ?? UInt32.max
+        bytes.append(UInt8(truncatingIfNeeded: length >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: length))
+        if let field, field.count > 0 {
+            bytes.append(contentsOf: field)
+        }
     }
 
     /// Appends a length-prefixed field (or the NULL marker) to the canonical bytes.

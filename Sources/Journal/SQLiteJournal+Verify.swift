@@ -46,7 +46,8 @@ extension SQLiteJournal {
                 }
             }
             let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
-            var header = [UInt8](repeating: 0, count: HashChain.headerSize)
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(4096)
             var previous = HashChain.genesis
             var expected: Int64 = 1
             while try query.step() {
@@ -60,7 +61,7 @@ extension SQLiteJournal {
                     )
                 }
                 expected = seq + 1
-                guard let kind = RecordKind(rawValue: query.text(4)),
+                guard let kindBytes = query.rawBytes(4), let kind = RecordKind(utf8: kindBytes),
                     let storedPrev = query.rawBytes(12), storedPrev.count == 32,
                     let storedHash = query.rawBytes(13), storedHash.count == 32,
                     let event = query.rawBytes(7)
@@ -71,27 +72,29 @@ extension SQLiteJournal {
                 if !storedPrev.elementsEqual(previous) {
                     report(.brokenLink, seq, "it does not link to the record before it (a record was removed, changed or reordered)")
                 }
-                header.withUnsafeMutableBytes {
+                // The canonical bytes, assembled in one buffer and hashed in one call.
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: storedPrev)
+                let headerStart = scratch.count
+                scratch.append(contentsOf: repeatElement(UInt8(0), count: HashChain.headerSize))
+                let (runNo, runSeq, runPrev, epoch, at) = (query.int64(1), query.int64(2), query.int64(3), query.int64(5), query.int64(6))
+                scratch.withUnsafeMutableBytes { buffer in
                     HashChain.fillHeader(
-                        $0,
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[headerStart...]),
                         seq: seq,
-                        runNo: query.int64(1),
-                        runSeq: query.int64(2),
-                        runPrev: query.int64(3),
+                        runNo: runNo,
+                        runSeq: runSeq,
+                        runPrev: runPrev,
                         kind: kind,
-                        epoch: query.int64(5),
-                        atMilliseconds: query.int64(6)
+                        epoch: epoch,
+                        atMilliseconds: at
                     )
                 }
-                var hasher = SHA256()
-                hasher.update(bufferPointer: storedPrev)
-                header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                HashChain.update(&hasher, field: event)
+                HashChain.appendField(event, to: &scratch)
                 for column: Int32 in 8...11 {
-                    HashChain.update(&hasher, field: query.rawBytes(column))
+                    HashChain.appendField(query.rawBytes(column), to: &scratch)
                 }
-                let digest = hasher.finalize()
-                let matches = digest.withUnsafeBytes { $0.elementsEqual(storedHash) }
+                let matches = SHA256.hash(data: scratch).withUnsafeBytes { $0.elementsEqual(storedHash) }
                 if !matches {
                     report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
                 }

@@ -205,7 +205,7 @@ public enum JournalBenchmark {
     }
 
     /// The event a run would get next if every effect succeeded, or `nil` once it is terminal.
-    static func successfulOutcome(for run: JournaledRun<SandboxJob>, state: SandboxJobState? = nil, at: Timestamp) -> SandboxJobEvent? {
+    public static func successfulOutcome(for run: JournaledRun<SandboxJob>, state: SandboxJobState? = nil, at: Timestamp) -> SandboxJobEvent? {
         let state = state ?? run.state
         let intent = run.machine.awaited(in: state).first
         switch state {
