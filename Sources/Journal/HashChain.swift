@@ -72,26 +72,40 @@ enum HashChain {
     ) -> [UInt8] {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: prev)
-        let headerStart = scratch.count
-        scratch.append(contentsOf: repeatElement(UInt8(0), count: headerSize))
-        scratch.withUnsafeMutableBytes { buffer in
-            fillHeader(
-                UnsafeMutableRawBufferPointer(rebasing: buffer[headerStart...]),
-                seq: seq,
-                runNo: runNo,
-                runSeq: Int64(runSeq),
-                runPrev: runPrev ?? 0,
-                kind: kind,
-                epoch: epoch,
-                atMilliseconds: atMilliseconds
-            )
-        }
+        appendHeader(to: &scratch, seq: seq, runNo: runNo, runSeq: Int64(runSeq), runPrev: runPrev ?? 0, kind: kind, epoch: epoch, atMilliseconds: atMilliseconds)
         appendField(event, to: &scratch)
         appendField(state, to: &scratch)
         appendField(intents, to: &scratch)
         appendField(abandons, to: &scratch)
         appendField(answers, to: &scratch)
         return Array(SHA256.hash(data: scratch))
+    }
+
+    /// Appends the fixed-size part of the canonical bytes to `bytes`.
+    static func appendHeader(
+        to bytes: inout [UInt8],
+        seq: Int64,
+        runNo: Int64,
+        runSeq: Int64,
+        runPrev: Int64,
+        kind: RecordKind,
+        epoch: Int64,
+        atMilliseconds: Int64
+    ) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(0), count: headerSize))
+        bytes.withUnsafeMutableBytes { buffer in
+            fillHeader(
+                UnsafeMutableRawBufferPointer(rebasing: buffer[start...]),
+                seq: seq,
+                runNo: runNo,
+                runSeq: runSeq,
+                runPrev: runPrev,
+                kind: kind,
+                epoch: epoch,
+                atMilliseconds: atMilliseconds
+            )
+        }
     }
 
     /// Appends a length-prefixed field (or the NULL marker) to the canonical bytes.

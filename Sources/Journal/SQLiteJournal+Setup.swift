@@ -29,12 +29,8 @@ extension SQLiteJournal {
                 let headFile = try HeadFile(path: headPath(for: path))
                 try checkHead(connection, path: path)
                 return (connection, headFile)
-            } catch let error as SQLiteError {
-                throw JournalError.storage(error)
-            } catch let error as JournalError {
-                throw error
             } catch {
-                throw JournalError(.storage, "\(error)")
+                throw translating(error)
             }
         }
 
@@ -52,12 +48,17 @@ extension SQLiteJournal {
                 }
                 try checkVersion(version, path: path)
                 return connection
-            } catch let error as SQLiteError {
-                throw JournalError.storage(error)
-            } catch let error as JournalError {
-                throw error
             } catch {
-                throw JournalError(.storage, "\(error)")
+                throw translating(error)
+            }
+        }
+
+        /// The journal error for an error thrown while opening.
+        static func translating(_ error: any Error) -> JournalError {
+            switch error {
+            case let error as SQLiteError: JournalError.storage(error)
+            case let error as JournalError: error
+            default: JournalError(.storage, "\(error)")
             }
         }
 

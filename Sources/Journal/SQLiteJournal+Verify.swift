@@ -75,21 +75,16 @@ extension SQLiteJournal {
                 // The canonical bytes, assembled in one buffer and hashed in one call.
                 scratch.removeAll(keepingCapacity: true)
                 scratch.append(contentsOf: storedPrev)
-                let headerStart = scratch.count
-                scratch.append(contentsOf: repeatElement(UInt8(0), count: HashChain.headerSize))
-                let (runNo, runSeq, runPrev, epoch, at) = (query.int64(1), query.int64(2), query.int64(3), query.int64(5), query.int64(6))
-                scratch.withUnsafeMutableBytes { buffer in
-                    HashChain.fillHeader(
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[headerStart...]),
-                        seq: seq,
-                        runNo: runNo,
-                        runSeq: runSeq,
-                        runPrev: runPrev,
-                        kind: kind,
-                        epoch: epoch,
-                        atMilliseconds: at
-                    )
-                }
+                HashChain.appendHeader(
+                    to: &scratch,
+                    seq: seq,
+                    runNo: query.int64(1),
+                    runSeq: query.int64(2),
+                    runPrev: query.int64(3),
+                    kind: kind,
+                    epoch: query.int64(5),
+                    atMilliseconds: query.int64(6)
+                )
                 HashChain.appendField(event, to: &scratch)
                 for column: Int32 in 8...11 {
                     HashChain.appendField(query.rawBytes(column), to: &scratch)

@@ -1,4 +1,5 @@
-/// One record as replay saw it.
+/// One record as replay folded it (a record that disagrees with the machine ends the replay
+/// with a divergence instead).
 public struct ReplayStep: Hashable, Sendable {
     /// The record's global sequence number.
     public let seq: Int64
@@ -10,6 +11,4 @@ public struct ReplayStep: Hashable, Sendable {
     public let event: String?
     /// The name of the state the machine computed (the recorded one for lease records).
     public let state: String?
-    /// Whether the recorded state, intents and abandoned intents equal the computed ones.
-    public let matches: Bool
 }

@@ -148,7 +148,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             projection.state = recorded
         }
         if keepSteps {
-            projection.steps.append(ReplayStep(seq: record.seq, runSeq: record.runSeq, kind: record.kind, event: event, state: state.name, matches: true))
+            projection.steps.append(ReplayStep(seq: record.seq, runSeq: record.runSeq, kind: record.kind, event: event, state: state.name))
         }
     }
 

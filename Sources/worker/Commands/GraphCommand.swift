@@ -9,9 +9,13 @@ struct GraphCommand: ParsableCommand {
         discussion: """
             --check runs the static checks (every state reachable, every non-terminal state can \
             finish, nothing leaves a terminal state, every effect has a recovery policy, every \
-            state holding a sandbox can release it) and exits non-zero if any fails.
+            state holding a sandbox can release it) and exits non-zero if any fails. --json prints \
+            the definition as data with the checks' results (--db is accepted like everywhere, \
+            and not used).
             """
     )
+
+    @OptionGroup var options: GlobalOptions
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case dot, mermaid
@@ -25,6 +29,17 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         let definition = SandboxJob.definition
+        if options.json {
+            var object = definition.behaviourJSON
+            if case .object(var members) = object {
+                members["version"] = .string(definition.version)
+                members["problems"] = .array(definition.problems.map { ["code": .string($0.code.rawValue), "subject": .string($0.subject), "detail": .string($0.detail)] })
+                object = .object(members)
+            }
+            print(object.canonicalString)
+            if check, !definition.problems.isEmpty { throw ExitCode(1) }
+            return
+        }
         guard check else {
             print(format == .dot ? definition.graphviz : definition.mermaid, terminator: "")
             return

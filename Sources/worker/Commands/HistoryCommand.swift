@@ -17,7 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try SQLiteJournal.open(path: options.path, options: JournalOptions(role: .reader))
+            let journal = try options.journal(.reader)
             defer { journal.close() }
             let summary = try journal.run(matching: run)
             let records = try journal.records(of: summary.run)

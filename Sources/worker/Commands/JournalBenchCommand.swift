@@ -15,13 +15,15 @@ struct JournalBenchCommand: AsyncParsableCommand {
         abstract: "Measure journal appends (1 and 256 appenders), chain verification and replay against raw SQLite.",
         discussion: """
             Build in release mode for meaningful figures: swift run -c release worker bench journal --json. \
-            Files are written to --dir (default: the current directory, so the figures reflect the disk \
-            the journal will live on) and removed afterwards.
+            Files are written to --dir (default: the directory of --db, so the figures reflect the disk \
+            the journal lives on) and removed afterwards.
             """
     )
 
-    @Option(help: "Directory on the file system to measure (default: the current directory).")
-    var dir: String = "."
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Directory on the file system to measure (default: the directory of --db).")
+    var dir: String?
 
     @Option(help: "Runs per appender at concurrency 256 (7 appends each).")
     var runsPerAppender: Int = 12
@@ -29,20 +31,18 @@ struct JournalBenchCommand: AsyncParsableCommand {
     @Option(help: "Runs for the single appender (7 appends each).")
     var runsC1: Int = 300
 
-    @Flag(help: "Print one JSON object.")
-    var json = false
-
     func run() async throws {
-        let directory = "\(dir)/.runlog-bench-\(getpid())"
+        let base = dir ?? options.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = "\(base.isEmpty ? "." : base)/.runlog-bench-\(getpid())"
         guard mkdir(directory, 0o755) == 0 else {
             throw ValidationError("cannot create \(directory) (is --dir writable?)")
         }
         defer { rmdir(directory) }
-        var options = JournalBenchmark.Options()
-        options.runsPerAppenderC256 = runsPerAppender
-        options.runsC1 = runsC1
-        let result = try await JournalBenchmark.run(in: directory, options: options)
-        if json {
+        var sizes = JournalBenchmark.Options()
+        sizes.runsPerAppenderC256 = runsPerAppender
+        sizes.runsC1 = runsC1
+        let result = try await JournalBenchmark.run(in: directory, options: sizes)
+        if options.json {
             print(result.json.canonicalString)
         } else {
             Table.print(

@@ -19,7 +19,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try SQLiteJournal.open(path: options.path, options: JournalOptions(role: .reader))
+            let journal = try options.journal(.reader)
             defer { journal.close() }
             let runs = try journal.runs(state: state, limit: limit)
             if options.json {

@@ -21,7 +21,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try SQLiteJournal.open(path: options.path, options: JournalOptions(role: .reader))
+            let journal = try options.journal(.reader)
             defer { journal.close() }
             let summary = try journal.run(matching: run)
             let replay = MachineRegistry.standard.replay(try journal.records(of: summary.run), keepSteps: true)

@@ -18,7 +18,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try SQLiteJournal.open(path: options.path, options: JournalOptions(role: .reader))
+            let journal = try options.journal(.reader)
             defer { journal.close() }
             let report = try journal.verify()
             if options.json {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Journal
 
 #if canImport(Glibc)
 import Glibc
@@ -21,5 +22,10 @@ struct GlobalOptions: ParsableArguments {
             return fromEnvironment
         }
         return "./runlog.sqlite"
+    }
+
+    /// Opens the journal at ``path`` in `role`.
+    func journal(_ role: JournalOptions.Role) throws(JournalError) -> SQLiteJournal {
+        try SQLiteJournal.open(path: path, options: JournalOptions(role: role))
     }
 }
