@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "worker", targets: ["worker"]),
         .library(name: "RunStateMachine", targets: ["RunStateMachine"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -29,11 +30,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Runtime",
+            dependencies: ["RunStateMachine", "Journal"]
+        ),
         .executableTarget(
             name: "worker",
             dependencies: [
                 "RunStateMachine",
                 "Journal",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,12 +55,22 @@ let package = Package(
             name: "JournalTests",
             dependencies: [
                 "Journal",
+                "Runtime",
                 "RunStateMachine",
                 "CSQLite",
                 "worker",
+                "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "Journal", "RunStateMachine", "TestSupport"]
+        ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
         ),
     ],
     swiftLanguageModes: [.v6]

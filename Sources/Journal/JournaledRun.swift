@@ -17,6 +17,9 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     public private(set) var lastRunSeq: Int
     /// The global sequence number of the run's last record.
     public private(set) var lastSeq: Int64
+    /// The intents journaled and neither answered nor abandoned when the run was loaded:
+    /// what recovery must settle by their policies.
+    public let pendingAtLoad: [EffectIntent<Machine.Effect>]
 
     /// Loads a leased run from the journal by replaying its records.
     ///
@@ -37,13 +40,22 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
             let creation = try RunCreation(payload: first.event)
             let machine = Machine(input: try Machine.Input(json: creation.input), submittedAt: creation.submittedAt)
             let state = try Machine.State(json: JSONValue.parse(stateBytes))
+            var intents: [IntentID: EffectIntent<Machine.Effect>] = [:]
+            for record in records {
+                guard let bytes = record.intents, case .array(let elements) = try JSONValue.parse(bytes) else { continue }
+                for element in elements {
+                    let intent = try EffectIntent<Machine.Effect>(json: element)
+                    intents[intent.id] = intent
+                }
+            }
             return JournaledRun(
                 journal: journal,
                 machine: machine,
                 lease: lease,
                 state: state,
                 lastRunSeq: replay.lastRunSeq,
-                lastSeq: replay.lastSeq
+                lastSeq: replay.lastSeq,
+                pendingAtLoad: replay.pending.compactMap { intents[$0] }
             )
         } catch {
             throw JournalError(.corrupt, "the run's records cannot be decoded: \(error)", run: lease.run.id)

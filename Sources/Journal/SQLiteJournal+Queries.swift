@@ -83,6 +83,27 @@ extension SQLiteJournal {
         }
     }
 
+    /// Unfinished runs that no one holds a live lease on at `now` (never leased, released, or
+    /// expired), oldest first: the runs a worker may take.
+    public func runnable(at now: Timestamp, limit: Int = 1000) throws(JournalError) -> [RunSummary] {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare(
+                """
+                SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
+                WHERE run_heads.terminal = 0 AND (leases.expires_ms IS NULL OR leases.expires_ms <= ?1)
+                ORDER BY runs.run_no LIMIT ?2
+                """
+            )
+            query.bind(1, now.milliseconds)
+            query.bind(2, limit)
+            var result: [RunSummary] = []
+            while try query.step() {
+                result.append(Self.summary(query))
+            }
+            return result
+        }
+    }
+
     /// The run whose id is `text`, or starts with `text` (at least four characters) if exactly
     /// one does.
     ///

@@ -3,6 +3,7 @@ import Foundation
 import RunStateMachine
 import Synchronization
 import Testing
+import TestSupport
 
 /// A child process appends concurrently and is killed with SIGKILL mid-stream; afterwards
 /// every append it saw acknowledged must be in the journal, and the journal must verify.

@@ -2,6 +2,7 @@ import Foundation
 @testable import Journal
 import RunStateMachine
 import Testing
+import TestSupport
 
 /// Golden journals: real journals recorded with the sandbox-job machine, checked in as JSON
 /// lines. Replaying them through the current machine must reproduce every recorded state,

@@ -2,6 +2,7 @@ import Foundation
 @testable import Journal
 import RunStateMachine
 import Testing
+import TestSupport
 
 @Suite("SQLite journal: opening, submit, leases, appends")
 struct SQLiteJournalTests {

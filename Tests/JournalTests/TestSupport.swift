@@ -2,24 +2,7 @@ import Foundation
 @testable import Journal
 import RunStateMachine
 import Testing
-
-/// A fresh directory for one test, removed afterwards.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        var template = Array((NSTemporaryDirectory() + "runlog-test-XXXXXX").utf8CString)
-        let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(result != nil, "mkdtemp failed")
-        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-}
+import TestSupport
 
 /// A job spec for tests: `steps` shell steps, nothing else.
 func testSpec(steps: Int = 3, key: String? = nil, name: String? = "test") -> JobSpec {

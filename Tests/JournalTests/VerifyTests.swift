@@ -3,6 +3,7 @@ import Foundation
 import PropertyBased
 import RunStateMachine
 import Testing
+import TestSupport
 
 @Suite("verify: tampering is detected and named")
 struct VerifyTests {

@@ -2,6 +2,7 @@ import Foundation
 @testable import Journal
 import RunStateMachine
 import Testing
+import TestSupport
 
 /// The built `worker` binary, run as a user would.
 @Suite("worker command line")

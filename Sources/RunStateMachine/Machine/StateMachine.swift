@@ -52,6 +52,10 @@ public protocol StateMachine: Sendable {
     /// exactly the ones its current state awaits; recovery settles them by their policies.
     func awaited(in state: State) -> [IntentID]
 
+    /// The event a driver feeds when it takes a run in `state` (such as `start` for a run that
+    /// waits in a queue), if any.
+    func driverEvent(in state: State) -> Event?
+
     /// The earliest time at which ``timerEvent(in:at:)`` will return an event, if any.
     func nextWakeup(in state: State) -> Timestamp?
 

@@ -12,6 +12,12 @@ extension SandboxJob {
         }
     }
 
+    /// `start` for a queued run.
+    public func driverEvent(in state: SandboxJobState) -> SandboxJobEvent? {
+        if case .queued = state { return .start }
+        return nil
+    }
+
     /// The earlier of the run's deadline (while it still applies) and the end of a retry wait.
     public func nextWakeup(in state: SandboxJobState) -> Timestamp? {
         var times: [Timestamp] = []

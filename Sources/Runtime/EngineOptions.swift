@@ -1,0 +1,23 @@
+/// How an ``Engine`` takes and drives runs.
+public struct EngineOptions: Sendable {
+    /// The owner name journaled with each lease (for example `host:pid`).
+    public var owner: String
+    /// The most runs driven at once; more wait in the journal (back-pressure, not memory).
+    public var concurrency: Int
+    /// How long a lease lasts unless renewed, in milliseconds. A worker that dies loses its runs
+    /// to another worker after this long.
+    public var leaseMilliseconds: Int64
+    /// How often to look for new or abandoned runs while busy or idle, in milliseconds.
+    public var pollMilliseconds: Int64
+    /// Return once no run can make progress instead of waiting for new ones.
+    public var untilIdle: Bool
+
+    /// Creates options.
+    public init(owner: String, concurrency: Int = 64, leaseMilliseconds: Int64 = 15_000, pollMilliseconds: Int64 = 250, untilIdle: Bool = false) {
+        self.owner = owner
+        self.concurrency = concurrency
+        self.leaseMilliseconds = leaseMilliseconds
+        self.pollMilliseconds = pollMilliseconds
+        self.untilIdle = untilIdle
+    }
+}

@@ -1,0 +1,14 @@
+/// What an ``Engine`` did before it returned.
+public struct EngineSummary: Hashable, Sendable {
+    /// Runs driven to a terminal state.
+    public var finished = 0
+    /// Runs left parked for an operator.
+    public var parked = 0
+    /// Runs lost to another owner.
+    public var lost = 0
+    /// Runs left to the next worker at shutdown.
+    public var stopped = 0
+
+    /// An empty summary.
+    public init() {}
+}

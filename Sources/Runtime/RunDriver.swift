@@ -1,0 +1,163 @@
+import Journal
+import RunStateMachine
+
+/// How a driver stopped driving a run.
+public enum DriveResult: Hashable, Sendable {
+    /// The run reached a terminal state.
+    case finished(state: String)
+    /// Nothing will happen soon: the run waits for an operator's decision, or only for a time
+    /// (`wakeup`) further away than two lease periods. The lease is released; the engine takes
+    /// the run again when something is appended to it or `wakeup` comes.
+    case parked(state: String, wakeup: Timestamp?)
+    /// Another owner took the run (this owner's lease epoch is stale); nothing more was written.
+    case lostLease
+    /// The driver was cancelled (shutdown) and left the run to the next owner.
+    case stopped
+}
+
+/// Drives one leased run: recovery first, then the write-ahead loop.
+///
+/// Recovery settles every intent the journal holds without an outcome, by its policy: re-fire
+/// (idempotent), ask the executor (reconcile), or tell the machine the outcome is unknown
+/// (compensate, in doubt). The loop then applies one event at a time: the checked transition is
+/// appended and committed by the journal, and only then are its intents handed to the executor;
+/// outcomes and due timers come back as the next events. The lease is renewed meanwhile.
+struct RunDriver<Executor: EffectExecutor>: Sendable {
+    typealias Machine = Executor.Machine
+
+    let journal: SQLiteJournal
+    let executor: Executor
+    let clock: any RuntimeClock
+    /// How long a lease lasts unless renewed, in milliseconds.
+    let leaseTTL: Int64
+
+    /// What wakes the loop.
+    private enum Input: Sendable {
+        case outcome(Machine.Event)
+        case timer(Timestamp)
+        case renew
+        case cancelled
+    }
+
+    func drive(_ lease: Lease) async throws -> DriveResult {
+        var run = try JournaledRun<Machine>.load(lease, from: journal)
+        var lease = lease
+        return try await withThrowingTaskGroup(of: Input.self) { group in
+            var backlog: [Machine.Event] = []
+            var inFlight = 0
+            var armed: Timestamp?
+
+            func context(_ intent: IntentID) -> EffectContext<Machine> {
+                EffectContext(run: run.lease.run, machine: run.machine, epoch: lease.epoch, key: EffectContext<Machine>.key(of: intent, in: run.lease.run), journal: journal)
+            }
+            func dispatch(_ intent: EffectIntent<Machine.Effect>) {
+                let executor = self.executor
+                let context = context(intent.id)
+                inFlight += 1
+                group.addTask {
+                    do {
+                        return .outcome(try await executor.perform(intent, context: context))
+                    } catch {
+                        return .cancelled
+                    }
+                }
+            }
+            func scheduleRenewal() {
+                let clock = self.clock
+                let at = clock.now().adding(milliseconds: max(1, leaseTTL / 3))
+                group.addTask {
+                    try await clock.sleep(until: at)
+                    return .renew
+                }
+            }
+
+            // Recovery: settle what a previous owner left in flight.
+            for intent in run.pendingAtLoad {
+                switch intent.policy {
+                case .idempotent:
+                    dispatch(intent)
+                case .reconcile:
+                    switch await executor.reconcile(intent, context: context(intent.id)) {
+                    case .happened(let event): backlog.append(event)
+                    case .notHappened: dispatch(intent)
+                    case .unknown(let reason): backlog.append(run.machine.outcomeUnknown(for: intent.id, reason: reason))
+                    }
+                case .compensate, .inDoubt:
+                    backlog.append(
+                        run.machine.outcomeUnknown(for: intent.id, reason: "the worker stopped while this effect was in flight; its outcome is unknown")
+                    )
+                }
+            }
+            if let event = run.machine.driverEvent(in: run.state) {
+                backlog.append(event)
+            }
+            scheduleRenewal()
+
+            while true {
+                while !backlog.isEmpty {
+                    let event = backlog.removeFirst()
+                    do {
+                        let transition = try await run.apply(event, at: clock.now())
+                        for intent in transition.intents {
+                            dispatch(intent)
+                        }
+                    } catch is IllegalTransition {
+                        // A late or duplicate outcome, or an event the state refuses: the
+                        // journal is unchanged and the run goes on.
+                        continue
+                    } catch let error as JournalError where error.code == .staleEpoch || error.code == .runFinished {
+                        group.cancelAll()
+                        return .lostLease
+                    }
+                }
+                if Machine.definition.isTerminal(run.state.name) {
+                    group.cancelAll()
+                    return .finished(state: run.state.name)
+                }
+                let wakeup = run.machine.nextWakeup(in: run.state)
+                if let wakeup, wakeup != armed {
+                    armed = wakeup
+                    let clock = self.clock
+                    group.addTask {
+                        try await clock.sleep(until: wakeup)
+                        return .timer(wakeup)
+                    }
+                }
+                if inFlight == 0, wakeup.map({ $0.milliseconds - clock.now().milliseconds > 2 * leaseTTL }) ?? true {
+                    group.cancelAll()
+                    try? await journal.releaseLease(lease)
+                    return .parked(state: run.state.name, wakeup: wakeup)
+                }
+                let input: Input
+                do {
+                    guard let next = try await group.next() else { return .stopped }
+                    input = next
+                } catch {
+                    group.cancelAll()
+                    return .stopped
+                }
+                switch input {
+                case .outcome(let event):
+                    inFlight -= 1
+                    backlog.append(event)
+                case .cancelled:
+                    group.cancelAll()
+                    return .stopped
+                case .timer(let at):
+                    if at == armed { armed = nil }
+                    if let event = run.machine.timerEvent(in: run.state, at: clock.now()) {
+                        backlog.append(event)
+                    }
+                case .renew:
+                    do {
+                        lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
+                    } catch let error as JournalError where error.code == .staleEpoch {
+                        group.cancelAll()
+                        return .lostLease
+                    }
+                    scheduleRenewal()
+                }
+            }
+        }
+    }
+}

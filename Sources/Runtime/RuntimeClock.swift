@@ -1,0 +1,43 @@
+import RunStateMachine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The runtime's source of time: deadlines and retries are wall-clock instants journaled with
+/// the run, so the clock gives wall-clock time and sleeps until one.
+///
+/// Injected, so tests and simulations control time instead of sleeping.
+public protocol RuntimeClock: Sendable {
+    /// The current wall-clock time.
+    func now() -> Timestamp
+    /// Suspends until `deadline` (immediately if it has passed).
+    ///
+    /// - Throws: `CancellationError` if the task is cancelled first.
+    func sleep(until deadline: Timestamp) async throws
+}
+
+/// The system's clock.
+public struct SystemClock: RuntimeClock {
+    /// Creates the system clock.
+    public init() {}
+
+    /// `CLOCK_REALTIME`, in milliseconds.
+    public func now() -> Timestamp {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Timestamp(milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+    }
+
+    /// Sleeps for the wall-clock distance to `deadline`.
+    public func sleep(until deadline: Timestamp) async throws {
+        let remaining = deadline.milliseconds - now().milliseconds
+        if remaining > 0 {
+            try await Task.sleep(for: .milliseconds(remaining))
+        } else {
+            try Task.checkCancellation()
+        }
+    }
+}

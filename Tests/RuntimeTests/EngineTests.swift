@@ -1,0 +1,135 @@
+import Foundation
+import Journal
+import RunStateMachine
+@testable import Runtime
+import Testing
+import TestSupport
+
+@Suite("Runtime engine")
+struct EngineTests {
+    static func spec(steps: Int = 3, attempts: Int = 1) -> JobSpec {
+        JobSpec(
+            kind: .shell,
+            name: "engine",
+            steps: (0..<steps).map {
+                StepSpec(name: "s\($0)", run: "true", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: attempts, backoffMilliseconds: 20))
+            }
+        )
+    }
+
+    static func engine(_ journal: SQLiteJournal, _ world: World, owner: String = "test", lease: Int64 = 2000, untilIdle: Bool = true) -> Engine<WorldExecutor> {
+        Engine(
+            journal: journal,
+            executor: WorldExecutor(world: world, clock: SystemClock()),
+            options: EngineOptions(owner: owner, concurrency: 16, leaseMilliseconds: lease, pollMilliseconds: 10, untilIdle: untilIdle)
+        )
+    }
+
+    /// Waits (bounded) until `condition` holds.
+    static func eventually(_ condition: () async -> Bool) async throws {
+        for _ in 0..<1000 {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("condition not met within 5 s")
+    }
+
+    @Test("every submitted run is driven to success; every sandbox is killed; every step ran once")
+    func drivesRuns() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        for _ in 0..<20 {
+            _ = try await journal.submit(Self.spec(), at: SystemClock().now())
+        }
+        let world = World()
+        let summary = try await Self.engine(journal, world).run()
+        #expect(summary.finished == 20)
+        #expect(try journal.runs().allSatisfy { $0.stateName == "succeeded" })
+        #expect(await world.alive.isEmpty)
+        #expect(await world.killed.count == 20)
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(await world.starts.count == 60)
+        #expect(await world.reports.count == 20)
+        #expect(try journal.verify().ok)
+    }
+
+    @Test("a failed step is retried after its backoff and the run succeeds")
+    func retries() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let submitted = try await journal.submit(Self.spec(steps: 1, attempts: 2), at: SystemClock().now())
+        let world = World()
+        await world.failCommands(1)
+        _ = try await Self.engine(journal, world).run()
+        let records = try journal.records(of: submitted.run)
+        let states = try records.compactMap { try $0.stateJSON().flatMap { try SandboxJobState(json: $0).name } }
+        #expect(states.contains("retryWait"))
+        #expect(states.last == "succeeded")
+        #expect(await world.starts.count == 2)
+    }
+
+    @Test("a worker that dies before a command starts: the next one finds it never ran and runs it once")
+    func recoversNeverStarted() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let world = World()
+        await world.hang(kind: "runStep")
+        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
+        try await Self.eventually { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
+        first.cancel()
+        _ = try? await first.value
+        await world.unhang()
+        let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        #expect(summary.finished == 1)
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
+        #expect(try journal.run(matching: submitted.run.id.value).leaseEpoch == 2)
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(await world.alive.isEmpty)
+        #expect(try journal.verify().ok)
+    }
+
+    @Test("a worker that dies after a command ran: the next one journals the recorded outcome without running it again")
+    func recoversFinishedCommand() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let world = World()
+        await world.hangAfterCommand(true)
+        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
+        try await Self.eventually { await world.starts.count == 1 }
+        first.cancel()
+        _ = try? await first.value
+        await world.hangAfterCommand(false)
+        _ = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
+        #expect(await world.starts.count == 2)
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(await world.alive.isEmpty)
+    }
+
+    @Test("a non-idempotent step whose outcome was lost parks the run for an operator, sandbox kept")
+    func parksLostOutcome() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let world = World()
+        await world.loseCommands(1)
+        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
+        try await Self.eventually { await world.starts.count == 1 }
+        first.cancel()
+        _ = try? await first.value
+        let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        #expect(summary.parked == 1)
+        let state = try journal.run(matching: submitted.run.id.value).stateName
+        #expect(state == "needsAttention")
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(await world.alive.count == 1)
+        #expect(try journal.verify().ok)
+    }
+}
