@@ -72,22 +72,11 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
             }
 
             // Recovery: settle what a previous owner left in flight.
-            for intent in run.pendingAtLoad {
-                switch intent.policy {
-                case .idempotent:
-                    dispatch(intent)
-                case .reconcile:
-                    switch await executor.reconcile(intent, context: context(intent.id)) {
-                    case .happened(let event): backlog.append(event)
-                    case .notHappened: dispatch(intent)
-                    case .unknown(let reason): backlog.append(run.machine.outcomeUnknown(for: intent.id, reason: reason))
-                    }
-                case .compensate, .inDoubt:
-                    backlog.append(
-                        run.machine.outcomeUnknown(for: intent.id, reason: "the worker stopped while this effect was in flight; its outcome is unknown")
-                    )
-                }
+            let plan = await Recovery.plan(pending: run.pendingAtLoad, machine: run.machine) { intent in
+                await executor.reconcile(intent, context: context(intent.id))
             }
+            plan.redispatch.forEach(dispatch)
+            backlog += plan.events
             if let event = run.machine.driverEvent(in: run.state) {
                 backlog.append(event)
             }

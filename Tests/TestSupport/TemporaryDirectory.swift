@@ -5,9 +5,10 @@ public final class TemporaryDirectory: Sendable {
     /// The directory.
     public let path: String
 
-    /// Creates a fresh directory under the system's temporary directory.
-    public init() {
-        var template = Array((NSTemporaryDirectory() + "runlog-test-XXXXXX").utf8CString)
+    /// Creates a fresh directory under `base` (default: the system's temporary directory).
+    public init(base: String = NSTemporaryDirectory()) {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        var template = Array((prefix + "runlog-test-XXXXXX").utf8CString)
         let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(result != nil, "mkdtemp failed")
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
