@@ -8,7 +8,9 @@ let package = Package(
         .executable(name: "worker", targets: ["worker"]),
         .library(name: "RunStateMachine", targets: ["RunStateMachine"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Effects", targets: ["Effects"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        .executable(name: "runlog-supervisor", targets: ["runlog-supervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -31,8 +33,33 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CSandbox",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
+        .target(
+            name: "SandboxSupervisor",
+            dependencies: [
+                "RunStateMachine",
+                "CSandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "runlog-supervisor",
+            dependencies: ["SandboxSupervisor"]
+        ),
+        .target(
+            name: "Effects",
+            dependencies: [
+                "RunStateMachine",
+                "SandboxSupervisor",
+                "CSandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "Runtime",
-            dependencies: ["RunStateMachine", "Journal"]
+            dependencies: ["RunStateMachine", "Journal", "Effects"]
         ),
         .executableTarget(
             name: "worker",
@@ -40,6 +67,8 @@ let package = Package(
                 "RunStateMachine",
                 "Journal",
                 "Runtime",
+                "Effects",
+                "runlog-supervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +97,10 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: ["Runtime", "Journal", "RunStateMachine", "TestSupport"]
         ),
+.testTarget(
+            name: "EffectsTests",
+            dependencies: ["Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor"]
+        ),
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"
@@ -77,7 +110,7 @@ let package = Package(
 )
 
 // One place for the settings every target of ours shares: upcoming features and warnings as errors.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CSandbox" {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("ExistentialAny"),
         .enableUpcomingFeature("MemberImportVisibility"),

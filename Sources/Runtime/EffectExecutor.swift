@@ -1,3 +1,4 @@
+import Journal
 import RunStateMachine
 
 /// Performs a machine's effects, and reconciles those interrupted by a crash.
@@ -21,4 +22,28 @@ public protocol EffectExecutor: Sendable {
     ///
     /// Called during recovery for intents whose policy is ``RecoveryPolicy/reconcile``.
     func reconcile(_ intent: EffectIntent<Machine.Effect>, context: EffectContext<Machine>) async -> ReconcileFinding<Machine.Event>
+
+    /// Called when a driver starts driving a run (after recovery) and after every transition it
+    /// journals, with the run's state: keep the external resources that state holds alive (a
+    /// sandbox's lease) while the driver holds the run.
+    func driving(_ state: Machine.State, run: RunRef, machine: Machine) async
+
+    /// Called when a driver lets go of a run (finished, parked, lease lost, shutdown): stop
+    /// keeping its resources alive; a resource nobody renews ends by itself.
+    func released(_ run: RunRef) async
+
+    /// Called once by the engine before it takes any run: end the external resources that no
+    /// unfinished run of `journal` owns. Returns a line per resource ended.
+    func sweepOrphans(in journal: SQLiteJournal) async -> [String]
+}
+
+extension EffectExecutor {
+    /// Nothing to keep alive.
+    public func driving(_ state: Machine.State, run: RunRef, machine: Machine) async {}
+
+    /// Nothing to let go of.
+    public func released(_ run: RunRef) async {}
+
+    /// Nothing to sweep.
+    public func sweepOrphans(in journal: SQLiteJournal) async -> [String] { [] }
 }

@@ -37,8 +37,12 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
     ///   start recover).
     public func run() async throws -> EngineSummary {
         let driver = RunDriver(journal: journal, executor: executor, clock: clock, leaseTTL: options.leaseMilliseconds)
+        // Resources whose run is finished or unknown die first; those of unfinished runs are
+        // reattached (or compensated) as each run is recovered.
+        let swept = await executor.sweepOrphans(in: journal)
         return try await withThrowingTaskGroup(of: Completion.self) { group in
             var summary = EngineSummary()
+            summary.swept = swept
             var active: Set<Int64> = []
             // Parked runs, with the record they were parked at and their next wakeup: taken
             // again when something (an operator's decision) is appended, or the wakeup comes.

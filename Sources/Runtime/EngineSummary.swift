@@ -8,6 +8,8 @@ public struct EngineSummary: Hashable, Sendable {
     public var lost = 0
     /// Runs left to the next worker at shutdown.
     public var stopped = 0
+    /// External resources ended by the orphan sweep at start, one line each.
+    public var swept: [String] = []
 
     /// An empty summary.
     public init() {}

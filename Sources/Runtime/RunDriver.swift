@@ -40,6 +40,17 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     }
 
     func drive(_ lease: Lease) async throws -> DriveResult {
+        do {
+            let result = try await driveHeld(lease)
+            await executor.released(lease.run)
+            return result
+        } catch {
+            await executor.released(lease.run)
+            throw error
+        }
+    }
+
+    private func driveHeld(_ lease: Lease) async throws -> DriveResult {
         var run = try JournaledRun<Machine>.load(lease, from: journal)
         var lease = lease
         return try await withThrowingTaskGroup(of: Input.self) { group in
@@ -71,7 +82,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                 }
             }
 
-            // Recovery: settle what a previous owner left in flight.
+            // Recovery: settle what a previous owner left in flight (the resources the run holds
+            // are kept alive meanwhile: reconciling may wait for a command still running).
+            await executor.driving(run.state, run: run.lease.run, machine: run.machine)
             let plan = await Recovery.plan(pending: run.pendingAtLoad, machine: run.machine) { intent in
                 await executor.reconcile(intent, context: context(intent.id))
             }
@@ -87,6 +100,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     let event = backlog.removeFirst()
                     do {
                         let transition = try await run.apply(event, at: clock.now())
+                        await executor.driving(run.state, run: run.lease.run, machine: run.machine)
                         for intent in transition.intents {
                             dispatch(intent)
                         }

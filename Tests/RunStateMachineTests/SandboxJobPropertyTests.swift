@@ -67,7 +67,7 @@ struct RandomDriver {
             return pick == 0 ? .sandboxCreated(intent: intent, sandbox: SandboxID("sbx-\(seq)")) :
                 .sandboxCreateFailed(intent: intent, reason: "quota", retryable: detail > 0, at: now)
         case .runStep:
-            let exits: [StepExit] = [.exited(code: 0), .exited(code: 1), .timedOut, .sandboxLost(reason: "gone")]
+            let exits: [StepExit] = [.exited(code: 0), .exited(code: 1), .timedOut, .sandboxLost(reason: "gone"), .failedToStart(reason: "no secret")]
             return .stepFinished(intent: intent, result: StepResult(exit: pick == 0 ? exits[0] : exits[detail]), at: now)
         case .callModel:
             if pick == 0 || pick == 1 {

@@ -1,4 +1,4 @@
-import RunStateMachine
+
 
 /// What the outside world says about an effect whose intent was journaled before a crash but
 /// whose outcome was not.

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where secret values come from: named by specs, resolved by the worker at effect time only,
+/// handed to sandboxes through the environment, never recorded.
+public struct SecretStore: Sendable {
+    private let values: [String: String]
+    private let readsEnvironment: Bool
+
+    /// Secrets from the worker's environment, read when each effect fires.
+    public static let environment = SecretStore(values: [:], readsEnvironment: true)
+
+    /// Fixed secrets (tests; later, a secrets file), then the worker's environment if
+    /// `fallBackToEnvironment`.
+    public init(values: [String: String], fallBackToEnvironment: Bool = false) {
+        self.init(values: values, readsEnvironment: fallBackToEnvironment)
+    }
+
+    private init(values: [String: String], readsEnvironment: Bool) {
+        self.values = values
+        self.readsEnvironment = readsEnvironment
+    }
+
+    /// The value of every name, or the names that have none.
+    public func resolve(_ names: [String]) -> Result<[String: String], MissingSecrets> {
+        var resolved: [String: String] = [:]
+        var missing: [String] = []
+        for name in names {
+            if let value = values[name] ?? (readsEnvironment ? getenv(name).map { String(cString: $0) } : nil) {
+                resolved[name] = value
+            } else {
+                missing.append(name)
+            }
+        }
+        return missing.isEmpty ? .success(resolved) : .failure(MissingSecrets(names: missing))
+    }
+}
+
+/// Secrets a spec names that the worker does not have.
+public struct MissingSecrets: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Their names.
+    public var names: [String]
+
+    /// What is missing and how to provide it.
+    public var description: String {
+        let list = names.map { "'\($0)'" }.joined(separator: ", ")
+        return "the worker has no value for secret\(names.count == 1 ? "" : "s") \(list): set \(names.count == 1 ? "it" : "them") in the worker's environment and restart it"
+    }
+}
