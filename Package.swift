@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -24,11 +26,13 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "RunStateMachine"),
+        .target(name: "Failpoints"),
         .target(
             name: "Journal",
             dependencies: [
                 "RunStateMachine",
                 "CSQLite",
+                "Failpoints",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -54,12 +58,13 @@ let package = Package(
                 "RunStateMachine",
                 "SandboxSupervisor",
                 "CSandbox",
+                "Failpoints",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "Runtime",
-            dependencies: ["RunStateMachine", "Journal", "Effects"]
+            dependencies: ["RunStateMachine", "Journal", "Effects", "Failpoints"]
         ),
         .executableTarget(
             name: "worker",
@@ -69,7 +74,12 @@ let package = Package(
                 "Runtime",
                 "Effects",
                 "runlog-supervisor",
+                "CSandbox",
+                "SandboxSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -95,11 +105,15 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Journal", "RunStateMachine", "TestSupport"]
+            dependencies: ["Runtime", "Journal", "RunStateMachine", "Effects", "TestSupport", "runlog-supervisor"]
         ),
 .testTarget(
             name: "EffectsTests",
             dependencies: ["Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor"]
+        ),
+.testTarget(
+            name: "WorkerTests",
+            dependencies: ["Effects", "Journal", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
         ),
         .target(
             name: "TestSupport",

@@ -31,6 +31,13 @@ extension SQLiteJournal {
             throw JournalError(.invalidInput, "the machine refuses to start: \(error)")
         }
         let inputJSON = input.json
+        // What is journaled must load again: the input is decoded (and validated) as a worker
+        // will decode it.
+        do {
+            _ = try Machine.Input(json: inputJSON)
+        } catch {
+            throw JournalError(.invalidInput, "the run's input is not valid: \(error)")
+        }
         let inputHash = HashChain.sha256Hex(inputJSON.canonicalBytes)
         let runID = id ?? RunID.generate(at: at)
         var payload: JSONObject = [

@@ -28,6 +28,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
 
     private enum Completion: Sendable {
         case drove(runNo: Int64, lastSeq: Int64?, DriveResult)
+        case broken(runNo: Int64, reason: String)
         case tick
     }
 
@@ -36,7 +37,13 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
     /// - Throws: ``JournalError`` if the journal fails (the worker should exit and let the next
     ///   start recover).
     public func run() async throws -> EngineSummary {
-        let driver = RunDriver(journal: journal, executor: executor, clock: clock, leaseTTL: options.leaseMilliseconds)
+        let driver = RunDriver(
+            journal: journal,
+            executor: executor,
+            clock: clock,
+            leaseTTL: options.leaseMilliseconds,
+            cancelPoll: options.pollMilliseconds
+        )
         // Resources whose run is finished or unknown die first; those of unfinished runs are
         // reattached (or compensated) as each run is recovered.
         let swept = await executor.sweepOrphans(in: journal)
@@ -47,6 +54,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             // Parked runs, with the record they were parked at and their next wakeup: taken
             // again when something (an operator's decision) is appended, or the wakeup comes.
             var parked: [Int64: (lastSeq: Int64?, wakeup: Timestamp?)] = [:]
+            var broken: Set<Int64> = []
             func isParked(_ run: RunSummary, at now: Timestamp) -> Bool {
                 guard let entry = parked[run.run.number], entry.lastSeq == run.lastSeq else { return false }
                 return entry.wakeup.map { $0 > now } ?? true
@@ -57,10 +65,16 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                     group.cancelAll()
                 }
                 var runnableCount = 0
+                if !parked.isEmpty {
+                    // A cancel request wakes a parked run: its driver journals the cancellation.
+                    for number in try journal.cancelRequested() {
+                        parked[number] = nil
+                    }
+                }
                 if !Task.isCancelled, active.count < options.concurrency {
                     let candidates = try journal.runnable(at: clock.now(), limit: options.concurrency * 2 + parked.count)
                     let now = clock.now()
-                    for summary in candidates where !active.contains(summary.run.number) {
+                    for summary in candidates where !active.contains(summary.run.number) && !broken.contains(summary.run.number) {
                         if isParked(summary, at: now) { continue }
                         runnableCount += 1
                         guard active.count < options.concurrency else { break }
@@ -79,15 +93,24 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                         parked[summary.run.number] = nil
                         let number = summary.run.number
                         group.addTask {
-                            let result = try await driver.drive(lease)
-                            let lastSeq = try? journal.run(matching: lease.run.id.value).lastSeq
-                            return .drove(runNo: number, lastSeq: lastSeq, result)
+                            do {
+                                let result = try await driver.drive(lease)
+                                let lastSeq = try? journal.run(matching: lease.run.id.value).lastSeq
+                                return .drove(runNo: number, lastSeq: lastSeq, result)
+                            } catch let error as JournalError where error.code == .corrupt && error.run != nil {
+                                // This run's records cannot be loaded: leave it for an operator
+                                // (`worker verify` names the record) and keep serving the others.
+                                try? await journal.releaseLease(lease)
+                                return .broken(runNo: number, reason: error.description)
+                            }
                         }
                     }
                 }
                 if active.isEmpty {
                     // Idle: every unfinished run is parked (waits for an operator or a later time).
-                    let everyRunParked = try journal.runs(state: "active").allSatisfy { parked[$0.run.number]?.lastSeq == $0.lastSeq }
+                    let everyRunParked = try journal.runs(state: "active").allSatisfy {
+                        broken.contains($0.run.number) || parked[$0.run.number]?.lastSeq == $0.lastSeq
+                    }
                     if Task.isCancelled || (options.untilIdle && everyRunParked) {
                         return summary
                     }
@@ -105,6 +128,10 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 switch completion {
                 case .tick:
                     ticking = false
+                case .broken(let number, let reason):
+                    active.remove(number)
+                    broken.insert(number)
+                    summary.broken.append(reason)
                 case .drove(let number, let lastSeq, let result):
                     active.remove(number)
                     switch result {

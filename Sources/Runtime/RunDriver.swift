@@ -1,3 +1,4 @@
+import Failpoints
 import Journal
 import RunStateMachine
 
@@ -30,12 +31,15 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     let clock: any RuntimeClock
     /// How long a lease lasts unless renewed, in milliseconds.
     let leaseTTL: Int64
+    /// How often to look for an operator's cancel request, in milliseconds.
+    let cancelPoll: Int64
 
     /// What wakes the loop.
     private enum Input: Sendable {
         case outcome(Machine.Event)
         case timer(Timestamp)
         case renew
+        case cancelCheck
         case cancelled
     }
 
@@ -67,10 +71,34 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                 inFlight += 1
                 group.addTask {
                     do {
-                        return .outcome(try await executor.perform(intent, context: context))
+                        Failpoint.hit(Failpoint.beforeEffect)
+                        let outcome = try await executor.perform(intent, context: context)
+                        Failpoint.hit(Failpoint.afterEffect)
+                        return .outcome(outcome)
                     } catch {
                         return .cancelled
                     }
+                }
+            }
+            // An operator's cancel request becomes the machine's cancel event; the request is
+            // deleted once that event is journaled (or refused because the run is past it).
+            let number = run.lease.run.number
+            let cancellable = run.machine.cancelEvent(reason: "") != nil
+            var cancelTaken = false
+            func checkCancel() {
+                guard cancellable, !cancelTaken, let reason = try? journal.cancelRequest(runNo: number),
+                    let event = run.machine.cancelEvent(reason: reason)
+                else { return }
+                cancelTaken = true
+                backlog.append(event)
+            }
+            func scheduleCancelCheck() {
+                guard cancellable else { return }
+                let clock = self.clock
+                let at = clock.now().adding(milliseconds: max(1, cancelPoll))
+                group.addTask {
+                    try await clock.sleep(until: at)
+                    return .cancelCheck
                 }
             }
             func scheduleRenewal() {
@@ -93,7 +121,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
             if let event = run.machine.driverEvent(in: run.state) {
                 backlog.append(event)
             }
+            checkCancel()
             scheduleRenewal()
+            scheduleCancelCheck()
 
             while true {
                 while !backlog.isEmpty {
@@ -101,6 +131,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     do {
                         let transition = try await run.apply(event, at: clock.now())
                         await executor.driving(run.state, run: run.lease.run, machine: run.machine)
+                        if !transition.intents.isEmpty {
+                            Failpoint.hit(Failpoint.beforeDispatch)
+                        }
                         for intent in transition.intents {
                             dispatch(intent)
                         }
@@ -112,6 +145,10 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                         group.cancelAll()
                         return .lostLease
                     }
+                }
+                if cancelTaken {
+                    try? await journal.clearCancelRequest(runNo: number)
+                    cancelTaken = false
                 }
                 if Machine.definition.isTerminal(run.state.name) {
                     group.cancelAll()
@@ -151,6 +188,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     if let event = run.machine.timerEvent(in: run.state, at: clock.now()) {
                         backlog.append(event)
                     }
+                case .cancelCheck:
+                    checkCancel()
+                    scheduleCancelCheck()
                 case .renew:
                     do {
                         lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))

@@ -162,7 +162,8 @@ struct VerifyTests {
             let change: String
             switch columns[column] {
             case "at_ms", "epoch", "run_seq": change = "\(columns[column]) = \(columns[column]) + 1"
-            case "run_prev": change = "run_prev = coalesce(run_prev - 1, 0)"
+            // "No previous record" is hashed as 0, so NULL → 0 is no change; move it by one instead.
+            case "run_prev": change = "run_prev = coalesce(run_prev, 0) + 1"
             case "kind": change = "kind = CASE kind WHEN 'transition' THEN 'lease' ELSE 'transition' END"
             default: change = "\(columns[column]) = coalesce(\(columns[column]), '') || ' '"
             }

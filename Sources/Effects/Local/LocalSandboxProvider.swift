@@ -1,4 +1,5 @@
 import CSandbox
+import Failpoints
 import RunStateMachine
 import SandboxSupervisor
 
@@ -67,6 +68,7 @@ public struct LocalSandboxProvider: SandboxProvider {
             if let user = profile.user { SandboxUsers.release(user, from: layout.directory) }
             throw .failed(problem, retryable: true)
         }
+        Failpoint.hit(Failpoint.afterSandboxCreate)
         return SandboxInfo(id: SandboxID(layout.id), runID: request.runID, effectKey: request.effectKey, epoch: request.epoch, ended: nil)
     }
 

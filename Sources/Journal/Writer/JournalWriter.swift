@@ -1,4 +1,5 @@
 import Dispatch
+import Failpoints
 import Synchronization
 
 #if canImport(Glibc)
@@ -180,6 +181,7 @@ final class JournalWriter: Sendable {
             return
         }
         headFile?.advance(seq: context.headSeq, hash: context.headHash)
+        Failpoint.hit(Failpoint.afterCommit)
         let busy = clock.now - started
         queue.withLock { state in
             state.statistics.busy += busy

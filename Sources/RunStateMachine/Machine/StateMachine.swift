@@ -67,4 +67,13 @@ public protocol StateMachine: Sendable {
     /// Recovery delivers it for an intent whose policy is ``RecoveryPolicy/inDoubt`` or
     /// ``RecoveryPolicy/compensate``, or whose reconciliation answered "unknown".
     func outcomeUnknown(for intent: IntentID, reason: String) -> Event
+
+    /// The event that asks the machine to cancel the run (an operator's `worker cancel`), or
+    /// `nil` if runs of this machine cannot be cancelled.
+    func cancelEvent(reason: String) -> Event?
+}
+
+extension StateMachine {
+    /// Runs cannot be cancelled unless the machine says how.
+    public func cancelEvent(reason: String) -> Event? { nil }
 }

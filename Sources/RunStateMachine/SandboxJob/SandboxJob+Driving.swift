@@ -47,6 +47,11 @@ extension SandboxJob {
         .effectInDoubt(intent: intent, reason: reason)
     }
 
+    /// `cancelRequested`.
+    public func cancelEvent(reason: String) -> SandboxJobEvent? {
+        .cancelRequested(reason: reason)
+    }
+
     /// Whether a deadline (or cancel) would still change the run's course in `state`.
     func deadlineApplies(in state: SandboxJobState) -> Bool {
         Steps(job: self, seq: 0).stopping(state, because: .deadline) != nil

@@ -1,27 +1,29 @@
 import ArgumentParser
+import FoundationEssentials
+import Effects
 import Journal
 import RunStateMachine
+import Runtime
+import SandboxSupervisor
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
-/// `worker demo`: Runlog's foundation on a fresh embedded journal, end to end.
-///
-/// Until the sandbox runtime lands, effect outcomes in the demo are scripted (and labelled so):
-/// what it shows for real is the machine, the write-ahead journal, idempotent submit, replay and
-/// verification.
+/// `worker demo`: Runlog end to end on a fresh embedded journal: real sandboxes, a worker killed
+/// with SIGKILL mid-run and another finishing its runs, a verified journal.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the foundation demo on a fresh ./runlog-demo.sqlite (under a minute, no network).",
+        abstract: "Run the demo on a fresh ./runlog-demo.sqlite (under a minute, no network).",
         discussion: """
-            Submits sample shell jobs, shows a malformed spec refused and an idempotent resubmit, \
-            drives the runs through the sandbox-job machine with every transition journaled before \
-            the next (effect outcomes are scripted until the sandbox runtime lands), prints a \
-            run's timeline, replays it and verifies the whole journal.
+            Submits sample shell jobs (success, a retried failure, a step timeout, a deadline, a \
+            cancellation) and runs them in local bubblewrap sandboxes with live progress; then \
+            starts a worker as a child process, kills it with SIGKILL mid-run, starts another, \
+            and shows the interrupted runs resuming (their sandboxes survived) with every step \
+            run exactly once; ends with the journal verified and a summary. Installs bubblewrap \
+            if it is missing and it can (root, apt-get); otherwise runs the sample jobs unisolated \
+            and says so.
             """
     )
 
@@ -30,24 +32,30 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: false) {
+            let started = Timestamp.now()
             for suffix in ["", "-wal", "-shm", ".head", ".lock"] { unlink(db + suffix) }
-            let journal = try SQLiteJournal.open(path: db)
-            defer { journal.close() }
-            print("Runlog demo: a fresh journal at \(db)")
+            let ledger = SandboxOptions.absolute(db) + ".ledger"
+            var sandbox = try SandboxOptions.parse([])
+            sandbox.allowUnisolated = await !Self.ensureBubblewrap()
+            Self.removeTree(ledger)
+            Self.removeTree(SandboxOptions.absolute(db) + ".artifacts")
+            mkdir(ledger, 0o777)
+            chmod(ledger, 0o777)
+            let root = sandbox.root(forDatabase: db)
+            print("Runlog demo: a fresh journal at \(db), sandboxes under \(root)")
 
             section("1. Submit")
-            let build = demoSpec(name: "build and test", key: "demo-build", steps: [("build", "make"), ("test", "make test")], retries: 2)
-            let flaky = demoSpec(name: "flaky download", key: "demo-flaky", steps: [("fetch", "curl -fsSO https://example.com/data")], retries: 3)
-            let long = demoSpec(name: "long report", key: "demo-long", steps: [("report", "sleep 600")], retries: 1)
-            var runs: [(label: String, run: JournaledRun<SandboxJob>)] = []
-            for spec in [build, flaky, long] {
-                let submitted = try await journal.submit(spec, at: .now())
-                print("  submitted \(submitted.run.id)  \(spec.name ?? "")")
-                let lease = try await journal.acquireLease(run: submitted.run.id, owner: "demo-worker", ttlMilliseconds: 60_000, at: .now())
-                runs.append((spec.name ?? "", try JournaledRun<SandboxJob>.load(lease, from: journal)))
+            let journal = try SQLiteJournal.open(path: db)
+            var labels: [String: String] = [:]
+            var firstRuns: [RunRef] = []
+            for spec in Self.sampleJobs() {
+                let run = try await journal.submit(spec, at: .now()).run
+                labels[run.id.value] = spec.name
+                firstRuns.append(run)
+                print("  submitted \(run.id)  \(spec.name ?? "")")
             }
-            let again = try await journal.submit(build, at: .now())
-            print("  resubmitted 'build and test' with the same idempotency key: same run \(again.run.id), created: \(again.created)")
+            let again = try await journal.submit(Self.sampleJobs()[0], at: .now())
+            print("  resubmitted 'hello' with its idempotency key: same run \(again.run.id), created: \(again.created)")
             do {
                 _ = try JobSpec.validate(Array(#"{"kind":"shell","steps":[{"run":"make","timout":60}],"deadlineSeconds":"1h"}"#.utf8))
             } catch let error as SpecValidationError {
@@ -55,37 +63,97 @@ struct DemoCommand: AsyncParsableCommand {
                 for problem in error.problems { print("    \(problem)") }
             }
 
-            section("2. Drive (effect outcomes scripted until the sandbox runtime lands)")
-            let ok = StepResult(exit: .exited(code: 0), durationMilliseconds: 40)
-            try await drive(&runs[0].run, outcomes: [ok, ok])
-            try await drive(&runs[1].run, outcomes: [StepResult(exit: .exited(code: 6), durationMilliseconds: 900), ok])
-            try await drive(&runs[2].run, outcomes: [], cancelWhileRunning: true)
-            for (label, run) in runs {
-                print("  \(run.lease.run.id)  \(label): \(run.state)")
-            }
-
-            section("3. The timeline of 'flaky download' (worker history)")
-            let summary = try journal.run(matching: runs[1].run.lease.run.id.value)
-            let view = RunView(summary: summary, records: try journal.records(of: summary.run))
-            for record in view.records {
-                let state = record.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }.map { " → \($0.name)" } ?? ""
-                print("  \(record.runSeq). \(view.describe(record))\(state)")
-                for intent in RunView.decodeIntents(record.intents) {
-                    print("       ⇢ \(view.key(intent.id)): \(intent.effect) [\(intent.policy.rawValue)], \(view.intents[intent.id]?.fate ?? "pending")")
+            section("2. Run them in sandboxes (a worker in this process; 'cancel me' is cancelled after a second)")
+            let cancelTarget = firstRuns[4]
+            let canceller = Task {
+                while (try? journal.run(matching: cancelTarget.id.value).stateName) != "running" {
+                    try await Task.sleep(for: .milliseconds(50))
                 }
+                try await Task.sleep(for: .seconds(1))
+                _ = try await journal.requestCancel(run: cancelTarget.id.value, reason: "cancelled by the demo", at: .now())
+            }
+            _ = try await RunCommand.drive(
+                journal: journal,
+                executor: sandbox.executor(forDatabase: db),
+                options: EngineOptions(owner: "demo:\(getpid())", concurrency: 8, leaseMilliseconds: 15_000, untilIdle: true),
+                progress: ProgressBoard(journal: journal, runs: Set(firstRuns.map(\.id.value)), labels: labels)
+            )
+            _ = try? await canceller.value
+            if let report = FileIO.readText(SandboxOptions.absolute(db) + ".artifacts/\(firstRuns[0].id)/report.txt") {
+                print("  'hello' collected report.txt from its sandbox:")
+                for line in report.split(separator: "\n") { print("    \(line)") }
             }
 
-            section("4. Replay and verify")
-            let replay = MachineRegistry.standard.replay(view.records)
-            print("  replay of 'flaky download': \(replay.divergence.map { "DIVERGES: \($0)" } ?? "all \(replay.records) records match; ends \(replay.stateName ?? "-")")")
-            let report = try journal.verify()
-            print("  verify: \(report.ok ? "ok" : "FAILED"), \(report.records) records, \(report.runs) runs, chain head at record \(report.lastSeq)")
-            guard report.ok, replay.divergence == nil else { throw ExitCode(Console.verificationFailed) }
+            section("3. Kill a worker with SIGKILL mid-run; another finishes its runs")
+            var crashRuns: [RunRef] = []
+            for name in ["ledger-a", "ledger-b", "ledger-c"] {
+                let run = try await journal.submit(Self.ledgerJob(name, ledger: ledger), at: .now()).run
+                labels[run.id.value] = name
+                crashRuns.append(run)
+            }
+            print("  submitted 3 runs of 3 non-idempotent steps, each appending a line to a host file")
+            journal.close()
+            let reader = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
+            defer { reader.close() }
+            let worker = [ChildProcess.currentExecutable(), "run", "--db", db, "--until-idle", "--quiet", "--lease-seconds", "2", "--sandboxes", root]
+                + (sandbox.allowUnisolated ? ["--allow-unisolated"] : [])
+            let log = SandboxOptions.absolute(db) + ".worker.log"
+            unlink(log)
+            let first = try ChildProcess.start(worker, log: log)
+            print("  started worker pid \(first.pid)")
+            let ledgerFiles = ["ledger-a", "ledger-b", "ledger-c"].map { "\(ledger)/\($0)" }
+            for _ in 0..<400 {
+                if ledgerFiles.filter({ (FileIO.readText($0) ?? "").split(separator: "\n").count >= 1 }).count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            first.signal(SIGKILL)
+            _ = await first.wait()
+            let interrupted = try crashRuns.map { try reader.run(matching: $0.id.value) }
+            print("  killed worker pid \(first.pid) with SIGKILL; the journal says:")
+            for summary in interrupted {
+                let lines = (FileIO.readText("\(ledger)/\(labels[summary.run.id.value] ?? "")") ?? "").split(separator: "\n").count
+                print("    \(summary.run.id.value.prefix(12))  \(labels[summary.run.id.value] ?? "")  \(summary.stateName), \(lines) step(s) done, lease of the dead worker")
+            }
+            let alive = await LocalSandboxProvider(options: LocalSandboxOptions(root: root, supervisorPath: "")).list().filter(\.isAlive)
+            print("  \(alive.count) sandbox supervisor(s) still alive, holding the interrupted steps")
+            let second = try ChildProcess.start(worker, log: log)
+            print("  started worker pid \(second.pid): it waits out the dead worker's 2 s leases, reattaches, finishes")
+            let watcher = ProgressBoard(journal: reader, runs: Set(crashRuns.map(\.id.value)), labels: labels)
+            let board = Task { await watcher.watch() }
+            let status = await second.wait()
+            board.cancel()
+            await board.value
+            guard status == 0 else {
+                Console.error("the second worker exited with status \(status); see \(log)")
+                throw ExitCode(1)
+            }
+            var exactlyOnce = true
+            for (name, file) in zip(["ledger-a", "ledger-b", "ledger-c"], ledgerFiles) {
+                let lines = (FileIO.readText(file) ?? "").split(separator: "\n").map(String.init)
+                let expected = (1...3).map { "\(name) step \($0)" }
+                exactlyOnce = exactlyOnce && lines == expected
+                print("  \(file.split(separator: "/").last ?? ""): \(lines.joined(separator: " | "))")
+            }
+            print(exactlyOnce ? "  every step ran exactly once, in order" : "  A STEP RAN TWICE OR NEVER")
 
-            section("Next")
-            print("  worker list --db \(db)")
-            print("  worker history --db \(db) \(runs[1].run.lease.run.id)")
-            print("  worker graph --check")
+            section("4. Verify and summarize")
+            let report = try reader.verify()
+            print("  verify: \(report.ok ? "ok" : "FAILED"), \(report.records) records, \(report.runs) runs, every state replayed, chain head at record \(report.lastSeq)")
+            let left = await LocalSandboxProvider(options: LocalSandboxOptions(root: root, supervisorPath: "")).list()
+            print("  sandboxes left: \(left.count)")
+            var rows: [[String]] = []
+            for run in firstRuns + crashRuns {
+                let summary = try reader.run(matching: run.id.value)
+                let records = try reader.records(of: summary.run)
+                let final = records.last(where: { $0.state != nil }).flatMap { try? $0.stateJSON() }.flatMap { try? SandboxJobState(json: $0) }
+                let seconds = Double(summary.updatedAt.milliseconds - summary.createdAt.milliseconds) / 1000
+                rows.append([summary.run.id.value.prefix(12).description, labels[run.id.value] ?? "", final.map(\.description) ?? summary.stateName, "\(records.count)", format(seconds, places: 1) + " s"])
+            }
+            print("")
+            Table.print(["RUN", "JOB", "OUTCOME", "RECORDS", "TOOK"], rows)
+            let took = Double(Timestamp.now().milliseconds - started.milliseconds) / 1000
+            print("\ndemo finished in \(format(took, places: 1)) s. Next: worker history --db \(db) \(firstRuns[1].id.value.prefix(8)); worker graph --check")
+            guard report.ok, exactlyOnce, left.isEmpty else { throw ExitCode(Console.verificationFailed) }
         }
     }
 
@@ -93,43 +161,54 @@ struct DemoCommand: AsyncParsableCommand {
         print("\n\(title)")
     }
 
-    private func demoSpec(name: String, key: String, steps: [(String, String)], retries: Int) -> JobSpec {
+    /// The sample jobs: success, a retried failure, a step timeout, a deadline, a cancellation.
+    static func sampleJobs() -> [JobSpec] {
+        func job(_ name: String, _ steps: [StepSpec], deadline: Int = 300, collect: [String] = [], key: String? = nil) -> JobSpec {
+            JobSpec(kind: .shell, name: name, idempotencyKey: key, deadlineSeconds: deadline, sandbox: SandboxSpec(timeoutSeconds: 30), steps: steps, collect: collect)
+        }
+        let report = """
+            { echo "user $(id -u), PID 1 is $(cat /proc/1/comm), network: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"; \
+            echo "writable: /workspace; / is $(touch /usr/x 2>/dev/null && echo writable || echo read-only)"; } > report.txt
+            """
+        let flaky = #"n=$(cat .tries 2>/dev/null || echo 0); echo $((n+1)) > .tries; [ "$n" -ge 2 ] || { echo "attempt $((n+1)) failed" >&2; exit 1; }"#
+        return [
+            job("hello", [StepSpec(name: "greet", run: "echo hello from the sandbox", timeoutSeconds: 10), StepSpec(name: "report", run: report, timeoutSeconds: 10)], collect: ["report.txt"], key: "demo-hello"),
+            job("flaky, retried", [StepSpec(name: "flaky", run: flaky, timeoutSeconds: 10, retry: RetryPolicy(maxAttempts: 3, backoffMilliseconds: 300))]),
+            job("times out", [StepSpec(name: "stubborn", run: "trap '' TERM; sleep 60", timeoutSeconds: 2)]),
+            job("misses deadline", (1...4).map { StepSpec(name: "slow \($0)", run: "sleep 1.5", timeoutSeconds: 3) }, deadline: 3),
+            job("cancel me", [StepSpec(name: "forever", run: "sleep 60", timeoutSeconds: 120)]),
+        ]
+    }
+
+    /// Three non-idempotent steps, each appending a line to the host file `<ledger>/<name>`.
+    static func ledgerJob(_ name: String, ledger: String) -> JobSpec {
         JobSpec(
             kind: .shell,
             name: name,
-            idempotencyKey: key,
-            deadlineSeconds: 900,
-            steps: steps.map { StepSpec(name: $0.0, run: $0.1, timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: retries, backoffMilliseconds: 500)) }
+            deadlineSeconds: 300,
+            sandbox: SandboxSpec(timeoutSeconds: 30, mounts: [MountSpec(host: ledger, sandbox: "/ledger", readOnly: false)]),
+            steps: (1...3).map { StepSpec(name: "step \($0)", run: "sleep 1; echo '\(name) step \($0)' >> /ledger/\(name)", timeoutSeconds: 20) }
         )
     }
 
-    /// Drives a run with successful effects, giving its steps `outcomes` in order.
-    private func drive(_ run: inout JournaledRun<SandboxJob>, outcomes: [StepResult], cancelWhileRunning: Bool = false) async throws {
-        var remaining = outcomes[...]
-        try await run.apply(.start, at: .now())
-        while !SandboxJob.definition.isTerminal(run.state.name) {
-            let intent = run.machine.awaited(in: run.state).first
-            let event: SandboxJobEvent
-            switch run.state {
-            case .provisioning:
-                event = .sandboxCreated(intent: intent!, sandbox: SandboxID("demo-\(run.lease.run.number)"))
-            case .running where cancelWhileRunning:
-                event = .cancelRequested(reason: "requested in the demo")
-            case .running:
-                event = .stepFinished(intent: intent!, result: remaining.popFirst() ?? StepResult(exit: .exited(code: 0)), at: .now())
-            case .retryWait(_, let notBefore):
-                while Timestamp.now() < notBefore { try await Task.sleep(for: .milliseconds(50)) }
-                event = .retryDue(at: .now())
-            case .collecting:
-                event = .collected(intent: intent!, artifacts: [])
-            case .tearingDown, .compensating:
-                event = .sandboxReleased(intent: intent!)
-            case .reporting:
-                event = .statusReported(intent: intent!)
-            default:
-                return
+    /// Removes a previous demo's directory.
+    static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Whether bubblewrap is available, installing it with apt-get when possible.
+    static func ensureBubblewrap() async -> Bool {
+        if LocalSandboxOptions.findBubblewrap() != nil { return true }
+        if geteuid() == 0, access("/usr/bin/apt-get", X_OK) == 0 {
+            print("bubblewrap is missing: installing it (apt-get install -y bubblewrap)…")
+            let install = "DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap"
+            if let child = try? ChildProcess.start(["/bin/sh", "-c", install]) {
+                _ = await child.wait()
             }
-            try await run.apply(event, at: .now())
+            if LocalSandboxOptions.findBubblewrap() != nil { return true }
         }
+        print("note: bubblewrap is not installed and could not be installed here, so the demo runs its own sample jobs")
+        print("      without isolation (--allow-unisolated). Install it with: apt-get install -y bubblewrap")
+        return false
     }
 }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Journal
+import Logging
+import RunStateMachine
+import Runtime
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `worker run`: the daemon. Owns the database, recovers what a previous worker left, sweeps
+/// orphan sandboxes, then drives runs until stopped (or idle, with `--until-idle`).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Drive runs: recover unfinished ones, then take new ones as they are submitted.",
+        discussion: """
+            On start, every unfinished run is recovered (in-flight effects settled by their \
+            policies, live sandboxes reattached) and sandboxes whose run is finished or unknown are \
+            killed. SIGTERM or SIGINT stop it gracefully: no new runs are taken, the appends in \
+            flight finish, sandboxes are left for the next worker, and it exits 0.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var sandbox: SandboxOptions
+
+    @Option(help: "The most runs driven at once.")
+    var concurrency = 64
+
+    @Flag(help: "Exit 0 once no run can make progress (every unfinished run waits for an operator or a later time).")
+    var untilIdle = false
+
+    @Option(help: "How long a run's lease lasts unless renewed, in seconds; a dead worker's runs are taken over after this.")
+    var leaseSeconds = 15
+
+    @Flag(help: "Print no progress, only the summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+    }
+
+    func run() async throws {
+        try await Console.run(json: options.json) {
+            let journal = try options.journal(.owner)
+            defer { journal.close() }
+            let summary = try await Self.drive(
+                journal: journal,
+                executor: sandbox.executor(forDatabase: options.path),
+                options: EngineOptions(
+                    owner: Self.ownerName(),
+                    concurrency: concurrency,
+                    leaseMilliseconds: Int64(leaseSeconds) * 1000,
+                    untilIdle: untilIdle
+                ),
+                progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false)
+            )
+            if options.json {
+                Console.printJSON([
+                    "finished": .int(Int64(summary.finished)),
+                    "parked": .int(Int64(summary.parked)),
+                    "lost": .int(Int64(summary.lost)),
+                    "stopped": .int(Int64(summary.stopped)),
+                    "broken": .array(summary.broken.map(JSONValue.string)),
+                    "orphansKilled": .int(Int64(summary.swept.count)),
+                ])
+            } else {
+                for line in summary.swept { print("  \(line)") }
+                for line in summary.broken { Console.error("  left alone: \(line)") }
+                print("worker: \(summary.finished) finished, \(summary.parked) waiting, \(summary.stopped) left for the next worker")
+            }
+        }
+    }
+
+    /// Runs an engine as a service that stops gracefully on SIGTERM and SIGINT.
+    static func drive<Executor: EffectExecutor>(
+        journal: SQLiteJournal,
+        executor: Executor,
+        options: EngineOptions,
+        progress: ProgressBoard?
+    ) async throws -> EngineSummary {
+        let engine = Engine(journal: journal, executor: executor, options: options)
+        var beside: (@Sendable () async -> Void)?
+        if let progress {
+            beside = { await progress.watch() }
+        }
+        let service = EngineService(engine: engine, beside: beside)
+        var logger = Logger(label: "runlog.worker")
+        logger.logLevel = .error
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        return service.summary ?? EngineSummary()
+    }
+
+    /// `host:pid`, journaled with each lease.
+    static func ownerName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host):\(getpid())"
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Effects
+import RunStateMachine
+import Runtime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a worker keeps sandboxes and artifacts, and whether it may run sandboxes unisolated.
+struct SandboxOptions: ParsableArguments {
+    @Option(help: "Directory for local sandboxes (default: /var/tmp/runlog-<uid>/<hash of the database path>).")
+    var sandboxes: String?
+
+    @Option(help: "Directory for collected artifacts (default: <db>.artifacts).")
+    var artifacts: String?
+
+    @Flag(help: "Run sandboxes that ask for bubblewrap without isolation when it is not installed.")
+    var allowUnisolated = false
+
+    /// The sandbox root for the database at `database`.
+    func root(forDatabase database: String) -> String {
+        if let sandboxes { return Self.absolute(sandboxes) }
+        let path = Self.absolute(database)
+        let digest = ContentHash.sha256Hex(Array(path.utf8)).prefix(16)
+        return "/var/tmp/runlog-\(geteuid())/\(digest)"
+    }
+
+    /// The executor of sandbox jobs for the database at `database`.
+    func executor(forDatabase database: String, clock: any RuntimeClock = SystemClock()) -> SandboxJobExecutor {
+        let local = LocalSandboxProvider(
+            options: LocalSandboxOptions(
+                root: root(forDatabase: database),
+                supervisorPath: LocalSandboxOptions.defaultSupervisorPath(),
+                allowUnisolated: allowUnisolated
+            )
+        )
+        let effects = SandboxJobEffects(
+            local: local,
+            secrets: .environment,
+            artifactsDirectory: artifacts.map(Self.absolute) ?? Self.absolute(database) + ".artifacts",
+            now: { clock.now() }
+        )
+        return SandboxJobExecutor(effects: effects)
+    }
+
+    /// `path` made absolute against the working directory (its parent resolved, so two
+    /// spellings of one database share one sandbox root).
+    static func absolute(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let resolved = realpath(directory.isEmpty ? "/" : directory, nil) else {
+            return path.hasPrefix("/") ? path : "\(currentDirectory())/\(path)"
+        }
+        defer { free(resolved) }
+        let base = String(cString: resolved)
+        return base == "/" ? "/\(name)" : "\(base)/\(name)"
+    }
+
+    private static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+}

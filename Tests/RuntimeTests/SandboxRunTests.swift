@@ -1,0 +1,160 @@
+import Effects
+import Foundation
+import Journal
+import RunStateMachine
+import Runtime
+import Testing
+import TestSupport
+
+/// The engine driving sandbox jobs through real local sandboxes (bubblewrap, supervisors).
+@Suite("Sandbox runs", .serialized)
+struct SandboxRunTests {
+    /// A journal, a sandbox root and a host directory mounted at `/ledger` in every sandbox.
+    final class Fixture: Sendable {
+        let directory = TemporaryDirectory()
+        let journal: SQLiteJournal
+        let ledger: String
+
+        init() throws {
+            chmod(directory.path, 0o711)
+            journal = try SQLiteJournal.open(path: directory.file("runs.sqlite"))
+            ledger = directory.file("ledger")
+            mkdir(ledger, 0o777)
+            chmod(ledger, 0o777)
+        }
+
+        deinit { journal.close() }
+
+        var options: LocalSandboxOptions {
+            LocalSandboxOptions(root: directory.file("sandboxes"), supervisorPath: LocalSandboxOptions.defaultSupervisorPath())
+        }
+
+        func executor() -> SandboxJobExecutor {
+            let clock = SystemClock()
+            return SandboxJobExecutor(
+                effects: SandboxJobEffects(
+                    local: LocalSandboxProvider(options: options),
+                    secrets: SecretStore(values: ["DEMO_TOKEN": "token-value"]),
+                    artifactsDirectory: directory.file("artifacts"),
+                    now: { clock.now() }
+                )
+            )
+        }
+
+        func engine(owner: String = "test", untilIdle: Bool = true) -> Engine<SandboxJobExecutor> {
+            Engine(
+                journal: journal,
+                executor: executor(),
+                options: EngineOptions(owner: owner, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle)
+            )
+        }
+
+        func submit(_ steps: [StepSpec], collect: [String] = [], deadlineSeconds: Int = 600) async throws -> RunRef {
+            let spec = JobSpec(
+                kind: .shell,
+                name: "test",
+                deadlineSeconds: deadlineSeconds,
+                sandbox: SandboxSpec(timeoutSeconds: 10, secrets: ["DEMO_TOKEN"], mounts: [MountSpec(host: ledger, sandbox: "/ledger", readOnly: false)]),
+                steps: steps,
+                collect: collect
+            )
+            return try await journal.submit(spec, at: SystemClock().now()).run
+        }
+
+        func state(_ run: RunRef) throws -> String { try journal.run(matching: run.id.value).stateName }
+
+        func ledgerLines(_ name: String) -> [String] {
+            ((try? String(contentsOfFile: "\(ledger)/\(name)", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        func sandboxesLeft() async -> [SandboxInfo] { await LocalSandboxProvider(options: options).list() }
+    }
+
+    static func step(_ name: String, _ run: String, timeout: Int = 30, attempts: Int = 1, idempotent: Bool = false) -> StepSpec {
+        StepSpec(name: name, run: run, timeoutSeconds: timeout, retry: RetryPolicy(maxAttempts: attempts, backoffMilliseconds: 50), idempotent: idempotent)
+    }
+
+    @Test("steps run in order in one sandbox, secrets reach them, artifacts are collected, the sandbox is killed")
+    func success() async throws {
+        let f = try Fixture()
+        let run = try await f.submit(
+            [Self.step("one", "echo one >> /ledger/log; echo \"$DEMO_TOKEN\" > out.txt"), Self.step("two", "echo two >> /ledger/log")],
+            collect: ["out.txt"]
+        )
+        let summary = try await f.engine().run()
+        #expect(summary.finished == 1)
+        #expect(try f.state(run) == "succeeded")
+        #expect(f.ledgerLines("log") == ["one", "two"])
+        #expect((try? String(contentsOfFile: f.directory.file("artifacts/\(run.id)/out.txt"), encoding: .utf8)) == "token-value\n")
+        #expect(await f.sandboxesLeft().isEmpty)
+        #expect(try f.journal.verify().ok)
+        // The secret is nowhere in the journal.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: f.directory.file("runs.sqlite")))
+        #expect(bytes.range(of: Data("token-value".utf8)) == nil)
+    }
+
+    @Test("a failing step is retried; one that times out fails the run; both leave no sandbox")
+    func retryAndTimeout() async throws {
+        let f = try Fixture()
+        let flaky = try await f.submit([Self.step("flaky", "n=$(cat /ledger/n 2>/dev/null || echo 0); echo $((n+1)) > /ledger/n; [ $n -ge 1 ]", attempts: 3)])
+        let slow = try await f.submit([Self.step("slow", "sleep 30", timeout: 1)])
+        _ = try await f.engine().run()
+        #expect(try f.state(flaky) == "succeeded")
+        #expect(f.ledgerLines("n") == ["2"])
+        #expect(try f.state(slow) == "failed")
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+
+    @Test("worker cancel: the running step is killed, the sandbox released, the run cancelled")
+    func cancel() async throws {
+        let f = try Fixture()
+        let run = try await f.submit([Self.step("forever", "echo started >> /ledger/log; sleep 60")])
+        let engine = Task { try await f.engine(untilIdle: true).run() }
+        for _ in 0..<500 where f.ledgerLines("log").isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        _ = try await f.journal.requestCancel(run: run.id.value, reason: "test says stop", at: SystemClock().now())
+        _ = try await engine.value
+        #expect(try f.state(run) == "cancelled")
+        #expect(await f.sandboxesLeft().isEmpty)
+        #expect(try f.journal.cancelRequested().isEmpty)
+    }
+
+    @Test("a worker stopped mid-step: the next one reattaches to the live sandbox and the step runs once")
+    func reattach() async throws {
+        let f = try Fixture()
+        let run = try await f.submit([Self.step("slow", "sleep 1; echo ran >> /ledger/log"), Self.step("after", "echo after >> /ledger/log")])
+        let first = Task { try await f.engine(owner: "first", untilIdle: false).run() }
+        for _ in 0..<500 where (try? f.state(run)) != "running" {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        first.cancel()
+        _ = try? await first.value
+        #expect(await f.sandboxesLeft().count == 1)
+        _ = try await f.engine(owner: "second").run()
+        #expect(try f.state(run) == "succeeded")
+        #expect(f.ledgerLines("log") == ["ran", "after"])
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+
+    @Test("the orphan sweep kills sandboxes whose run is finished or unknown, and keeps the others")
+    func orphanSweep() async throws {
+        let f = try Fixture()
+        let provider = LocalSandboxProvider(options: f.options)
+        let lease = SystemClock().now().adding(milliseconds: 60_000)
+        let orphan = try await provider.create(SandboxRequest(runID: "no-such-run", effectKey: "no-such-run/1/0", epoch: 1, spec: SandboxSpec(), leaseUntil: lease))
+        let run = try await f.submit([Self.step("s", "true")])
+        let kept = try await provider.create(SandboxRequest(runID: run.id.value, effectKey: "\(run.id)/9/0", epoch: 1, spec: SandboxSpec(), leaseUntil: lease))
+        let summary = try await SandboxJobExecutor.sweep(f.executor(), f.journal)
+        #expect(summary == ["killed orphan sandbox \(orphan.id)"])
+        #expect(await f.sandboxesLeft().map(\.id) == [kept.id])
+        try await provider.kill(kept.id, reason: "test done")
+    }
+}
+
+extension SandboxJobExecutor {
+    /// The engine's sweep, called directly.
+    static func sweep(_ executor: SandboxJobExecutor, _ journal: SQLiteJournal) async throws -> [String] {
+        await executor.sweepOrphans(in: journal)
+    }
+}

@@ -1,0 +1,72 @@
+import Failpoints
+import Foundation
+import Testing
+
+/// The built `worker` binary, killed with SIGKILL at each named failpoint and at random instants,
+/// restarted until idle. Afterwards every run succeeded, every non-idempotent step ran exactly
+/// once, no sandbox or supervisor is left, and the journal verifies.
+@Suite("Worker crashes")
+struct WorkerCrashTests {
+    /// Restarts the worker (without failpoints) until it exits 0 by itself.
+    static func finish(_ harness: WorkerHarness) async throws {
+        for _ in 0..<10 {
+            let ending = await WorkerHarness.wait(try harness.start(harness.runArguments))
+            if ending == .exited(0) { return }
+            Issue.record("a clean worker ended with \(ending)\n\(harness.log)")
+        }
+    }
+
+    static func checkInvariants(_ harness: WorkerHarness, runs: [String], steps: Int = 3) async throws {
+        #expect(try harness.unsuccessful().isEmpty, "\(harness.log)")
+        for name in runs {
+            #expect(harness.ledgerLines(name) == (1...steps).map { "\(name) \($0)" }, "ledger of \(name)")
+        }
+        #expect(await harness.sandboxesLeft().isEmpty)
+        #expect(harness.supervisorsLeft().isEmpty)
+        let (verified, output) = try await harness.worker(["verify", "--db", harness.db])
+        #expect(verified == .exited(0), "\(output)")
+    }
+
+    @Test("killed at a named failpoint, the worker's runs finish and nothing runs twice", arguments: Failpoint.all, [1, 3])
+    func failpoint(name: String, hit: Int) async throws {
+        let harness = WorkerHarness()
+        let runs = try await harness.submitLedgerRuns(3)
+        let first = try harness.start(harness.runArguments, environment: ["RUNLOG_FAILPOINT": "\(name):\(hit)"])
+        let ending = await WorkerHarness.wait(first)
+        #expect(ending == .killed(SIGKILL), "the failpoint \(name):\(hit) was not reached; \(harness.log)")
+        try await Self.finish(harness)
+        try await Self.checkInvariants(harness, runs: runs)
+    }
+
+    @Test("killed at random instants again and again, the worker's runs finish and nothing runs twice", arguments: 1...3)
+    func randomKills(seed: UInt64) async throws {
+        var generator = SplitMix(seed: seed)
+        let harness = WorkerHarness()
+        let runs = try await harness.submitLedgerRuns(4)
+        var kills = 0
+        for _ in 0..<6 {
+            let worker = try harness.start(harness.runArguments)
+            try await Task.sleep(for: .milliseconds(Int(generator.next() % 900) + 50))
+            guard worker.isRunning else { break }
+            kill(worker.processIdentifier, SIGKILL)
+            _ = await WorkerHarness.wait(worker)
+            kills += 1
+        }
+        try await Self.finish(harness)
+        try await Self.checkInvariants(harness, runs: runs)
+        #expect(kills > 0)
+    }
+}
+
+/// A small seeded generator, so a failing seed replays.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

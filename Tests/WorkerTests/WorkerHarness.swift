@@ -1,0 +1,122 @@
+import Effects
+import Foundation
+import Journal
+import RunStateMachine
+import TestSupport
+
+/// The built `worker` binary against a fresh database, sandbox root and host ledger directory.
+final class WorkerHarness: Sendable {
+    let directory = TemporaryDirectory()
+    var db: String { directory.file("runs.sqlite") }
+    var sandboxes: String { directory.file("sandboxes") }
+    var ledger: String { directory.file("ledger") }
+
+    init() {
+        chmod(directory.path, 0o711)
+        mkdir(ledger, 0o777)
+        chmod(ledger, 0o777)
+    }
+
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("worker").path
+    }
+
+    /// How a worker process ended.
+    enum Ending: Equatable {
+        case exited(Int32)
+        case killed(Int32)
+    }
+
+    /// Starts `worker ARGUMENTS` with `environment` added; output goes to a log in the directory.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let log = FileHandle(forWritingAtPath: directory.file("worker.log")) ?? {
+            _ = FileManager.default.createFile(atPath: directory.file("worker.log"), contents: nil)
+            return FileHandle(forWritingAtPath: directory.file("worker.log"))!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        return process
+    }
+
+    /// Waits for `process` without blocking the cooperative pool.
+    static func wait(_ process: Process) async -> Ending {
+        while process.isRunning {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationReason == .uncaughtSignal ? .killed(process.terminationStatus) : .exited(process.terminationStatus)
+    }
+
+    /// `worker run --until-idle` on this harness's database.
+    var runArguments: [String] {
+        ["run", "--db", db, "--sandboxes", sandboxes, "--until-idle", "--quiet", "--lease-seconds", "1", "--concurrency", "8"]
+    }
+
+    /// Runs `worker ARGUMENTS` to completion.
+    func worker(_ arguments: [String]) async throws -> (Ending, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        return (await Self.wait(process), String(decoding: output, as: UTF8.self))
+    }
+
+    /// Submits `count` runs of `steps` non-idempotent steps; step k of run `name` appends
+    /// `name k` to the ledger file `name`.
+    func submitLedgerRuns(_ count: Int, steps: Int = 3, pause: String = "0.2") async throws -> [String] {
+        var names: [String] = []
+        for index in 0..<count {
+            let name = "run\(index)"
+            let stepsJSON = (1...steps).map { #"{"name":"s\#($0)","run":"sleep \#(pause); echo '\#(name) \#($0)' >> /ledger/\#(name)","timeoutSeconds":30}"# }
+            let spec = #"{"kind":"shell","name":"\#(name)","sandbox":{"timeoutSeconds":20,"mounts":[{"host":"\#(ledger)","sandbox":"/ledger","readOnly":false}]},"steps":[\#(stepsJSON.joined(separator: ","))]}"#
+            let file = directory.file("\(name).json")
+            try spec.write(toFile: file, atomically: true, encoding: .utf8)
+            let (ending, output) = try await worker(["submit", "--db", db, file])
+            precondition(ending == .exited(0), output)
+            names.append(name)
+        }
+        return names
+    }
+
+    /// The lines of ledger file `name`.
+    func ledgerLines(_ name: String) -> [String] {
+        ((try? String(contentsOfFile: "\(ledger)/\(name)", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Runs whose state is not `succeeded`.
+    func unsuccessful() throws -> [String] {
+        let journal = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
+        defer { journal.close() }
+        return try journal.runs().filter { $0.stateName != "succeeded" }.map { "\($0.run.id) \($0.stateName)" }
+    }
+
+    /// Processes whose command line mentions this harness's sandbox root (supervisors).
+    func supervisorsLeft() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).compactMap { pid -> String? in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+            guard text.contains(sandboxes) else { return nil }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            let state = stat.split(separator: ")").last?.split(separator: " ").first
+            return state == "Z" ? nil : "\(pid): \(text)"
+        }
+    }
+
+    /// Sandboxes still on disk.
+    func sandboxesLeft() async -> [SandboxInfo] {
+        await LocalSandboxProvider(options: LocalSandboxOptions(root: sandboxes, supervisorPath: "")).list()
+    }
+
+    /// The worker log, for failure messages.
+    var log: String { (try? String(contentsOfFile: directory.file("worker.log"), encoding: .utf8)) ?? "" }
+}
