@@ -27,39 +27,24 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     ///   version, diverge from the machine, or do not end with `lease`.
     public static func load(_ lease: Lease, from journal: SQLiteJournal) throws(JournalError) -> JournaledRun {
         let records = try journal.records(of: lease.run)
-        let replay = RunFold<Machine>.replay(records, keepSteps: false)
+        // Every transition is replayed and checked; the input's audit is left to `verify`.
+        let fold = RunFold<Machine>.folding(records, keepSteps: false, auditsInput: false)
+        let replay = fold.replay
         if let divergence = replay.divergence {
             throw JournalError(.corrupt, "the journal of this run does not replay: \(divergence)", run: lease.run.id)
         }
-        guard replay.version == Machine.definition.version, replay.leaseEpoch == lease.epoch,
-            let first = records.first, let stateBytes = replay.state
-        else {
+        guard replay.version == Machine.definition.version, replay.leaseEpoch == lease.epoch, let current = fold.current else {
             throw JournalError(.staleEpoch, "the run is not at lease epoch \(lease.epoch) of \(Machine.definition.name)", run: lease.run.id)
         }
-        do {
-            let creation = try RunCreation(payload: first.event)
-            let machine = Machine(input: try Machine.Input(json: creation.input), submittedAt: creation.submittedAt)
-            let state = try Machine.State(json: JSONValue.parse(stateBytes))
-            var intents: [IntentID: EffectIntent<Machine.Effect>] = [:]
-            for record in records {
-                guard let bytes = record.intents, case .array(let elements) = try JSONValue.parse(bytes) else { continue }
-                for element in elements {
-                    let intent = try EffectIntent<Machine.Effect>(json: element)
-                    intents[intent.id] = intent
-                }
-            }
-            return JournaledRun(
-                journal: journal,
-                machine: machine,
-                lease: lease,
-                state: state,
-                lastRunSeq: replay.lastRunSeq,
-                lastSeq: replay.lastSeq,
-                pendingAtLoad: replay.pending.compactMap { intents[$0] }
-            )
-        } catch {
-            throw JournalError(.corrupt, "the run's records cannot be decoded: \(error)", run: lease.run.id)
-        }
+        return JournaledRun(
+            journal: journal,
+            machine: current.machine,
+            lease: lease,
+            state: current.state,
+            lastRunSeq: replay.lastRunSeq,
+            lastSeq: replay.lastSeq,
+            pendingAtLoad: current.pending
+        )
     }
 
     /// Feeds `event`: computes the checked transition, appends it under the lease, and returns

@@ -87,13 +87,14 @@ extension SQLiteJournal {
     /// expired), oldest first: the runs a worker may take.
     public func runnable(at now: Timestamp, limit: Int = 1000) throws(JournalError) -> [RunSummary] {
         try read { connection throws(SQLiteError) in
-            let query = try connection.prepare(
-                """
-                SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
-                WHERE run_heads.terminal = 0 AND (leases.expires_ms IS NULL OR leases.expires_ms <= ?1)
-                ORDER BY runs.run_no LIMIT ?2
-                """
+            let query = try connection.statement(
+                built: """
+                    SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
+                    WHERE run_heads.terminal = 0 AND (leases.expires_ms IS NULL OR leases.expires_ms <= ?1)
+                    ORDER BY runs.run_no LIMIT ?2
+                    """
             )
+            defer { query.reset() }
             query.bind(1, now.milliseconds)
             query.bind(2, limit)
             var result: [RunSummary] = []
@@ -140,8 +141,8 @@ extension SQLiteJournal {
     /// journal has no index by run, which keeps appends cheap).
     public func records(of run: RunRef) throws(JournalError) -> [JournalRecord] {
         try read { connection throws(SQLiteError) in
-            let query = try connection.prepare(
-                """
+            let query = try connection.statement(
+                built: """
                 WITH RECURSIVE chain(seq) AS (
                     SELECT last_seq FROM run_heads WHERE run_no = ?1
                     UNION ALL
@@ -151,6 +152,7 @@ extension SQLiteJournal {
                 SELECT \(Self.recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = ?1 ORDER BY seq
                 """
             )
+            defer { query.reset() }
             query.bind(1, run.number)
             var result: [JournalRecord] = []
             while try query.step() {
@@ -159,6 +161,20 @@ extension SQLiteJournal {
                 }
             }
             return result
+        }
+    }
+
+    /// How many records of each kind the journal holds.
+    public func recordCounts() throws(JournalError) -> [RecordKind: Int] {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare("SELECT kind, count(*) FROM journal GROUP BY kind")
+            var counts: [RecordKind: Int] = [:]
+            while try query.step() {
+                if let kind = RecordKind(rawValue: query.text(0)) {
+                    counts[kind] = query.int(1)
+                }
+            }
+            return counts
         }
     }
 

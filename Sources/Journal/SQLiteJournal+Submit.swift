@@ -41,11 +41,11 @@ extension SQLiteJournal {
         let inputHash = HashChain.sha256Hex(inputJSON.canonicalBytes)
         let runID = id ?? RunID.generate(at: at)
         var payload: JSONObject = [
-            "runID": .string(runID.value),
-            "machine": .string(definition.name),
-            "version": .string(definition.version),
             "input": inputJSON,
+            "machine": .string(definition.name),
+            "runID": .string(runID.value),
             "submittedAt": at.json,
+            "version": .string(definition.version),
         ]
         if let label { payload["name"] = .string(label) }
         if let idempotencyKey { payload["idempotencyKey"] = .string(idempotencyKey) }

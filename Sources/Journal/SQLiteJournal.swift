@@ -11,7 +11,7 @@ import Darwin
 ///
 /// Writes (submit, lease, append) go through one writer thread that commits concurrent callers
 /// in shared transactions (group commit); a call returns only after its record is durable.
-/// Reads use a separate read-only connection. See the README's "Journal" section for the format
+/// Reads use a few read-only connections (a ``ReaderPool``). See the README's "Journal" section for the format
 /// and guarantees.
 public final class SQLiteJournal: Sendable {
     /// The database file.
@@ -20,7 +20,7 @@ public final class SQLiteJournal: Sendable {
     public let options: JournalOptions
 
     let writer: JournalWriter?
-    let reader: Mutex<SQLiteConnection>
+    let readers: ReaderPool
     private let lock: Mutex<LockFile?>
 
     /// The lock file of the database at `path`.
@@ -54,14 +54,17 @@ public final class SQLiteJournal: Sendable {
             writer?.close()
             throw error
         }
-        return SQLiteJournal(path: path, options: options, writer: writer, reader: reader, lock: lock)
+        let readers = ReaderPool(first: reader, size: options.readers) { () throws(JournalError) in
+            try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds)
+        }
+        return SQLiteJournal(path: path, options: options, writer: writer, readers: readers, lock: lock)
     }
 
-    private init(path: String, options: JournalOptions, writer: JournalWriter?, reader: SQLiteConnection, lock: LockFile?) {
+    private init(path: String, options: JournalOptions, writer: JournalWriter?, readers: ReaderPool, lock: LockFile?) {
         self.path = path
         self.options = options
         self.writer = writer
-        self.reader = Mutex(reader)
+        self.readers = readers
         self.lock = Mutex(lock)
     }
 
@@ -72,8 +75,13 @@ public final class SQLiteJournal: Sendable {
     /// Commits what is queued, closes the connections and releases the lock.
     public func close() {
         writer?.close()
-        reader.withLock { $0.close() }
+        readers.close()
         lock.withLock { $0 = nil }
+    }
+
+    /// What the writer has committed since the journal was opened (zeros for a reader).
+    public var commitStatistics: CommitStatistics {
+        writer?.statistics ?? CommitStatistics()
     }
 
     /// Queues a write for the next group commit and waits until it is durable.
@@ -84,12 +92,8 @@ public final class SQLiteJournal: Sendable {
         return try await writer.perform(body)
     }
 
-    /// Runs a read on the read-only connection.
-    func read<Value>(_ body: (SQLiteConnection) throws(SQLiteError) -> Value) throws(JournalError) -> Value {
-        do {
-            return try reader.withLock { connection throws(SQLiteError) in try body(connection) }
-        } catch {
-            throw JournalError.storage(error)
-        }
+    /// Runs a read on a free read-only connection.
+    func read<Value: Sendable>(_ body: (SQLiteConnection) throws(SQLiteError) -> Value) throws(JournalError) -> Value {
+        try readers.read(body)
     }
 }

@@ -27,12 +27,18 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
     }
 
     private enum Completion: Sendable {
-        case drove(runNo: Int64, lastSeq: Int64?, DriveResult)
+        case drove(runNo: Int64, DriveResult)
+        case skipped(runNo: Int64)
         case broken(runNo: Int64, reason: String)
         case tick
     }
 
     /// Takes and drives runs; see the type's documentation for when it returns.
+    ///
+    /// The loop keeps a queue of candidate runs, refilled from the journal when it runs dry
+    /// (at most once per poll once every runnable run has been seen), and starts a task per run
+    /// up to the concurrency limit. Each task takes its run's lease itself, so the leases of
+    /// many runs share group commits.
     ///
     /// - Throws: ``JournalError`` if the journal fails (the worker should exit and let the next
     ///   start recover).
@@ -53,50 +59,74 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             var active: Set<Int64> = []
             // Parked runs, with the record they were parked at and their next wakeup: taken
             // again when something (an operator's decision) is appended, or the wakeup comes.
-            var parked: [Int64: (lastSeq: Int64?, wakeup: Timestamp?)] = [:]
+            var parked: [Int64: (lastSeq: Int64, wakeup: Timestamp?)] = [:]
             var broken: Set<Int64> = []
+            var queue: [RunSummary] = []
+            var queued = 0
+            // Whether the last refill saw every runnable run; if so, the next waits for a tick.
+            var exhausted = false
+            var cancelRequested: Set<Int64> = []
             func isParked(_ run: RunSummary, at now: Timestamp) -> Bool {
                 guard let entry = parked[run.run.number], entry.lastSeq == run.lastSeq else { return false }
                 return entry.wakeup.map { $0 > now } ?? true
+            }
+            func takeable(_ run: RunSummary, at now: Timestamp) -> Bool {
+                !active.contains(run.run.number) && !broken.contains(run.run.number) && !isParked(run, at: now)
+            }
+            func refill() throws {
+                let limit = options.concurrency * 2 + parked.count
+                let now = clock.now()
+                let candidates = try journal.runnable(at: now, limit: limit)
+                exhausted = candidates.count < limit
+                queue = candidates.filter { takeable($0, at: now) }
+                queued = 0
+                cancelRequested = try journal.cancelRequested()
+                for number in cancelRequested {
+                    // A cancel request wakes a parked run: its driver journals the cancellation.
+                    parked[number] = nil
+                }
             }
             var ticking = false
             while true {
                 if Task.isCancelled {
                     group.cancelAll()
                 }
-                var runnableCount = 0
-                if !parked.isEmpty {
-                    // A cancel request wakes a parked run: its driver journals the cancellation.
-                    for number in try journal.cancelRequested() {
-                        parked[number] = nil
-                    }
-                }
-                if !Task.isCancelled, active.count < options.concurrency {
-                    let candidates = try journal.runnable(at: clock.now(), limit: options.concurrency * 2 + parked.count)
-                    let now = clock.now()
-                    for summary in candidates where !active.contains(summary.run.number) && !broken.contains(summary.run.number) {
-                        if isParked(summary, at: now) { continue }
-                        runnableCount += 1
-                        guard active.count < options.concurrency else { break }
-                        let lease: Lease
-                        do {
-                            lease = try await journal.acquireLease(
-                                run: summary.run.id,
-                                owner: options.owner,
-                                ttlMilliseconds: options.leaseMilliseconds,
-                                at: clock.now()
-                            )
-                        } catch let error as JournalError where error.code == .leaseHeld || error.code == .runFinished {
-                            continue
+                var starved = false
+                if !Task.isCancelled {
+                    while active.count < options.concurrency {
+                        if queued == queue.count {
+                            guard !exhausted else {
+                                starved = true
+                                break
+                            }
+                            try refill()
+                            if queue.isEmpty {
+                                starved = true
+                                break
+                            }
                         }
-                        active.insert(summary.run.number)
-                        parked[summary.run.number] = nil
-                        let number = summary.run.number
+                        let candidate = queue[queued]
+                        queued += 1
+                        guard takeable(candidate, at: clock.now()) else { continue }
+                        let number = candidate.run.number
+                        active.insert(number)
+                        parked[number] = nil
+                        let checkCancel = cancelRequested.contains(number)
+                        let (journal, clock, options) = (journal, clock, options)
                         group.addTask {
+                            let lease: Lease
                             do {
-                                let result = try await driver.drive(lease)
-                                let lastSeq = try? journal.run(matching: lease.run.id.value).lastSeq
-                                return .drove(runNo: number, lastSeq: lastSeq, result)
+                                lease = try await journal.acquireLease(
+                                    run: candidate.run.id,
+                                    owner: options.owner,
+                                    ttlMilliseconds: options.leaseMilliseconds,
+                                    at: clock.now()
+                                )
+                            } catch let error as JournalError where error.code == .leaseHeld || error.code == .runFinished {
+                                return .skipped(runNo: number)
+                            }
+                            do {
+                                return .drove(runNo: number, try await driver.drive(lease, checkCancel: checkCancel))
                             } catch let error as JournalError where error.code == .corrupt && error.run != nil {
                                 // This run's records cannot be loaded: leave it for an operator
                                 // (`worker verify` names the record) and keep serving the others.
@@ -106,16 +136,18 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                         }
                     }
                 }
-                if active.isEmpty {
+                if active.isEmpty, starved || Task.isCancelled {
                     // Idle: every unfinished run is parked (waits for an operator or a later time).
                     let everyRunParked = try journal.runs(state: "active").allSatisfy {
                         broken.contains($0.run.number) || parked[$0.run.number]?.lastSeq == $0.lastSeq
                     }
                     if Task.isCancelled || (options.untilIdle && everyRunParked) {
+                        // Only the poll timer is left; the group would wait for it.
+                        group.cancelAll()
                         return summary
                     }
                 }
-                if !ticking, runnableCount == 0 || active.count >= options.concurrency || active.isEmpty {
+                if !ticking, starved || active.count >= options.concurrency {
                     ticking = true
                     let clock = self.clock
                     let until = clock.now().adding(milliseconds: options.pollMilliseconds)
@@ -128,15 +160,18 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 switch completion {
                 case .tick:
                     ticking = false
+                    exhausted = false
+                case .skipped(let number):
+                    active.remove(number)
                 case .broken(let number, let reason):
                     active.remove(number)
                     broken.insert(number)
                     summary.broken.append(reason)
-                case .drove(let number, let lastSeq, let result):
+                case .drove(let number, let result):
                     active.remove(number)
                     switch result {
                     case .finished: summary.finished += 1
-                    case .parked(_, let wakeup):
+                    case .parked(_, let wakeup, let lastSeq):
                         summary.parked += 1
                         parked[number] = (lastSeq, wakeup)
                     case .lostLease: summary.lost += 1

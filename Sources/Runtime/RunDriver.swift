@@ -8,8 +8,9 @@ public enum DriveResult: Hashable, Sendable {
     case finished(state: String)
     /// Nothing will happen soon: the run waits for an operator's decision, or only for a time
     /// (`wakeup`) further away than two lease periods. The lease is released; the engine takes
-    /// the run again when something is appended to it or `wakeup` comes.
-    case parked(state: String, wakeup: Timestamp?)
+    /// the run again when something is appended after `lastSeq` (its last record) or `wakeup`
+    /// comes.
+    case parked(state: String, wakeup: Timestamp?, lastSeq: Int64)
     /// Another owner took the run (this owner's lease epoch is stale); nothing more was written.
     case lostLease
     /// The driver was cancelled (shutdown) and left the run to the next owner.
@@ -38,14 +39,18 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     private enum Input: Sendable {
         case outcome(Machine.Event)
         case timer(Timestamp)
-        case renew
-        case cancelCheck
+        /// Time to renew the lease if it is due, and to look for a cancel request.
+        case housekeeping
         case cancelled
     }
 
-    func drive(_ lease: Lease) async throws -> DriveResult {
+    /// Drives the leased run until it finishes, parks, loses its lease or the task is cancelled.
+    ///
+    /// - Parameter checkCancel: Whether to look for a cancel request at once (the engine saw
+    ///   one), rather than at the first poll.
+    func drive(_ lease: Lease, checkCancel checkCancelAtStart: Bool = true) async throws -> DriveResult {
         do {
-            let result = try await driveHeld(lease)
+            let result = try await driveHeld(lease, checkCancelAtStart: checkCancelAtStart)
             await executor.released(lease.run)
             return result
         } catch {
@@ -54,7 +59,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
         }
     }
 
-    private func driveHeld(_ lease: Lease) async throws -> DriveResult {
+    private func driveHeld(_ lease: Lease, checkCancelAtStart: Bool) async throws -> DriveResult {
         var run = try JournaledRun<Machine>.load(lease, from: journal)
         var lease = lease
         return try await withThrowingTaskGroup(of: Input.self) { group in
@@ -92,21 +97,16 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                 cancelTaken = true
                 backlog.append(event)
             }
-            func scheduleCancelCheck() {
-                guard cancellable else { return }
+            // One timer per run does the housekeeping: the lease is renewed every third of its
+            // length, and cancel requests are looked for every `cancelPoll`.
+            let renewEvery = max(1, leaseTTL / 3)
+            var renewAt = clock.now().adding(milliseconds: renewEvery)
+            func scheduleHousekeeping() {
                 let clock = self.clock
-                let at = clock.now().adding(milliseconds: max(1, cancelPoll))
+                let at = cancellable ? min(renewAt, clock.now().adding(milliseconds: max(1, cancelPoll))) : renewAt
                 group.addTask {
                     try await clock.sleep(until: at)
-                    return .cancelCheck
-                }
-            }
-            func scheduleRenewal() {
-                let clock = self.clock
-                let at = clock.now().adding(milliseconds: max(1, leaseTTL / 3))
-                group.addTask {
-                    try await clock.sleep(until: at)
-                    return .renew
+                    return .housekeeping
                 }
             }
 
@@ -121,9 +121,10 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
             if let event = run.machine.driverEvent(in: run.state) {
                 backlog.append(event)
             }
-            checkCancel()
-            scheduleRenewal()
-            scheduleCancelCheck()
+            if checkCancelAtStart {
+                checkCancel()
+            }
+            scheduleHousekeeping()
 
             while true {
                 while !backlog.isEmpty {
@@ -166,7 +167,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                 if inFlight == 0, wakeup.map({ $0.milliseconds - clock.now().milliseconds > 2 * leaseTTL }) ?? true {
                     group.cancelAll()
                     try? await journal.releaseLease(lease)
-                    return .parked(state: run.state.name, wakeup: wakeup)
+                    return .parked(state: run.state.name, wakeup: wakeup, lastSeq: run.lastSeq)
                 }
                 let input: Input
                 do {
@@ -188,17 +189,18 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     if let event = run.machine.timerEvent(in: run.state, at: clock.now()) {
                         backlog.append(event)
                     }
-                case .cancelCheck:
-                    checkCancel()
-                    scheduleCancelCheck()
-                case .renew:
-                    do {
-                        lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
-                    } catch let error as JournalError where error.code == .staleEpoch {
-                        group.cancelAll()
-                        return .lostLease
+                case .housekeeping:
+                    if clock.now() >= renewAt {
+                        do {
+                            lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
+                        } catch let error as JournalError where error.code == .staleEpoch {
+                            group.cancelAll()
+                            return .lostLease
+                        }
+                        renewAt = clock.now().adding(milliseconds: renewEvery)
                     }
-                    scheduleRenewal()
+                    checkCancel()
+                    scheduleHousekeeping()
                 }
             }
         }

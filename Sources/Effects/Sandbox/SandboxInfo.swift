@@ -41,7 +41,7 @@ extension SandboxInfo: JSONCodable {
 
     /// `{"id":..,"runID":..,"effectKey":..,"epoch":..}` (plus `ended` once it ended).
     public var json: JSONValue {
-        var members: JSONObject = ["id": id.json, "runID": .string(runID), "effectKey": .string(effectKey), "epoch": .int(epoch)]
+        var members: JSONObject = ["effectKey": .string(effectKey), "epoch": .int(epoch), "id": id.json, "runID": .string(runID)]
         if let ended { members["ended"] = .string(ended) }
         return .object(members)
     }

@@ -84,7 +84,7 @@ public struct SandboxJobEffects: Sendable {
         case .killSandbox(let sandbox):
             do {
                 try await local.kill(sandbox, reason: "run \(target.runID) released it")
-                await keeper.release(run: target.runID)
+                keeper.release(run: target.runID)
                 return .sandboxReleased(intent: intent.id)
             } catch {
                 return .sandboxReleaseFailed(intent: intent.id, reason: error.description, at: now())
@@ -134,7 +134,7 @@ public struct SandboxJobEffects: Sendable {
 
     /// Stops keeping the run's sandbox alive (the driver let go of the run).
     public func released(_ runID: String) async {
-        await keeper.release(run: runID)
+        keeper.release(run: runID)
     }
 
     /// Kills every sandbox whose run is finished or unknown; `isUnfinished` answers from the

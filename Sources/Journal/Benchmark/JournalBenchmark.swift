@@ -116,7 +116,7 @@ public enum JournalBenchmark {
         appenders: Int,
         runsPerAppender: Int,
         prebuilt: Bool
-    ) async throws -> (perSecond: Double, p50: Double, elapsed: Double, writer: JournalWriter.Statistics) {
+    ) async throws -> (perSecond: Double, p50: Double, elapsed: Double, writer: CommitStatistics) {
         let spec = JobSpec(kind: .shell, name: "bench", steps: (1...3).map { StepSpec(name: "step-\($0)", run: "true", timeoutSeconds: 60) })
         let at = Timestamp(milliseconds: 1_800_000_000_000)
         let runs = try await withThrowingTaskGroup(of: [JournaledRun<SandboxJob>].self) { group in
@@ -139,7 +139,7 @@ public enum JournalBenchmark {
             try appenderRuns.map { run in prebuilt ? .requests(try requests(for: run, at: at), start: run.lastSeq) : .run(run) }
         }
         let clock = ContinuousClock()
-        let before = journal.writer!.statistics
+        let before = journal.commitStatistics
         let start = clock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for appenderWork in work {
@@ -172,13 +172,8 @@ public enum JournalBenchmark {
             return all
         }
         let elapsed = (clock.now - start).seconds
-        let after = journal.writer!.statistics
-        let writer = JournalWriter.Statistics(
-            commits: after.commits - before.commits,
-            operations: after.operations - before.operations,
-            largestBatch: after.largestBatch,
-            busy: after.busy - before.busy
-        )
+        let after = journal.commitStatistics
+        let writer = after.since(before)
         let sorted = latencies.sorted()
         return (Double(latencies.count) / elapsed, sorted.isEmpty ? 0 : sorted[sorted.count / 2], elapsed, writer)
     }

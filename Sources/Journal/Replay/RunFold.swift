@@ -6,27 +6,39 @@ import RunStateMachine
 final class RunFold<Machine: StateMachine>: RunFolding {
     private var projection = RunReplay()
     private let keepSteps: Bool
+    /// Whether to audit the creation record's input: that it re-encodes to the recorded bytes,
+    /// and its hash. Replay and verify do; a driver loading a run to drive it does not need to.
+    private let auditsInput: Bool
     /// The run's creation, when the caller has read it already.
     private let creation: RunCreation?
     private var machine: Machine?
     private var state: Machine.State?
-    private var pending: Set<IntentID> = []
+    /// The journaled intents neither answered nor abandoned, by id.
+    private var pending: [IntentID: EffectIntent<Machine.Effect>] = [:]
     private var last: JournalRecord?
 
-    init(creation: RunCreation? = nil, keepSteps: Bool) {
+    init(creation: RunCreation? = nil, keepSteps: Bool, auditsInput: Bool = true) {
         self.creation = creation
         self.keepSteps = keepSteps
+        self.auditsInput = auditsInput
     }
 
     var replay: RunReplay {
         var result = projection
-        result.pending = pending.sorted()
+        result.pending = pending.keys.sorted()
         return result
     }
 
-    /// Folds every record of a run.
-    static func replay(_ records: [JournalRecord], keepSteps: Bool) -> RunReplay {
-        let fold = RunFold(keepSteps: keepSteps)
+    /// The machine, the state and the pending intents (in id order) after the records fed so
+    /// far, or `nil` before the creation record.
+    var current: (machine: Machine, state: Machine.State, pending: [EffectIntent<Machine.Effect>])? {
+        guard let machine, let state else { return nil }
+        return (machine, state, pending.keys.sorted().compactMap { pending[$0] })
+    }
+
+    /// Folds every record of a run; the fold stops at the first divergence, which its replay reports.
+    static func folding(_ records: [JournalRecord], keepSteps: Bool, auditsInput: Bool = true) -> RunFold {
+        let fold = RunFold(keepSteps: keepSteps, auditsInput: auditsInput)
         for record in records {
             do {
                 try fold.feed(record)
@@ -35,7 +47,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
                 break
             }
         }
-        return fold.replay
+        return fold
     }
 
     private func diverge(_ record: JournalRecord, _ problem: String) -> ReplayDivergence {
@@ -91,9 +103,9 @@ final class RunFold<Machine: StateMachine>: RunFolding {
                 throw diverge(record, "the machine refuses this event: \(error)")
             }
             try expect(record, state: transition.state, intents: transition.intents, abandons: transition.abandons)
-            if let answered = event.answers { pending.remove(answered) }
-            pending.subtract(transition.abandons)
-            pending.formUnion(transition.intents.map { $0.id })
+            if let answered = event.answers { pending[answered] = nil }
+            for abandoned in transition.abandons { pending[abandoned] = nil }
+            for intent in transition.intents { pending[intent.id] = intent }
             next = transition.state
             eventName = event.name
         }
@@ -116,17 +128,19 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             projection.name = creation.name
             projection.idempotencyKey = creation.idempotencyKey
             projection.createdAt = first.at
-            let inputBytes = creation.input.canonicalBytes
-            guard input.json.canonicalBytes == inputBytes else {
-                throw diverge(first, "the recorded input does not survive decoding unchanged")
+            if auditsInput {
+                let inputBytes = creation.input.canonicalBytes
+                guard input.json.canonicalBytes == inputBytes else {
+                    throw diverge(first, "the recorded input does not survive decoding unchanged")
+                }
+                projection.inputHash = HashChain.sha256Hex(inputBytes)
             }
-            projection.inputHash = HashChain.sha256Hex(inputBytes)
             let machine = Machine(input: input, submittedAt: creation.submittedAt)
             let start = try machine.checkedStart()
             try expect(first, state: start.state, intents: start.intents, abandons: [])
             self.machine = machine
             state = start.state
-            pending = Set(start.intents.map { $0.id })
+            pending = Dictionary(uniqueKeysWithValues: start.intents.map { ($0.id, $0) })
             last = first
             advance(past: first, state: start.state, event: nil)
         } catch let divergence as ReplayDivergence {

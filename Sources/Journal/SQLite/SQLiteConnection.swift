@@ -12,6 +12,7 @@ final class SQLiteConnection: @unchecked Sendable {
     private(set) var handle: OpaquePointer?
     let path: String
     private var cache: [UnsafeRawPointer: SQLiteStatement] = [:]
+    private var cacheByText: [String: SQLiteStatement] = [:]
 
     /// Opens (and, unless `readOnly`, creates) the database at `path`.
     init(path: String, readOnly: Bool) throws(SQLiteError) {
@@ -35,6 +36,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Finalizes cached statements and closes the connection.
     func close() {
         cache.removeAll()
+        cacheByText.removeAll()
         if let handle {
             sqlite3_close_v2(handle)
             self.handle = nil
@@ -65,6 +67,17 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         let prepared = try prepare(sql.description, persistent: true)
         cache[key] = prepared
+        return prepared
+    }
+
+    /// A prepared statement for `sql`, a query built once from constants (its text is the cache
+    /// key), reused across calls. Reset it after use.
+    func statement(built sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = cacheByText[sql] {
+            return cached
+        }
+        let prepared = try prepare(sql, persistent: true)
+        cacheByText[sql] = prepared
         return prepared
     }
 

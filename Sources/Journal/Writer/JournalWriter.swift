@@ -24,25 +24,13 @@ final class JournalWriter: Sendable {
         var wakeupPending = false
         var closing = false
         var stopped: JournalError?
-        var statistics = Statistics()
-    }
-
-    /// Counts of the writer's work since it started.
-    struct Statistics: Sendable {
-        /// Transactions committed.
-        var commits = 0
-        /// Operations committed.
-        var operations = 0
-        /// The most operations in one commit.
-        var largestBatch = 0
-        /// Time the writer spent executing and committing batches.
-        var busy: Duration = .zero
+        var statistics = CommitStatistics()
     }
 
     private let queue = Mutex(Queue())
 
     /// What the writer has committed so far.
-    var statistics: Statistics { queue.withLock { $0.statistics } }
+    var statistics: CommitStatistics { queue.withLock { $0.statistics } }
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// The most operations committed in one transaction.
@@ -86,7 +74,7 @@ final class JournalWriter: Sendable {
     func perform<Value: Sendable>(
         _ body: @escaping QueuedWrite<Value>.Body
     ) async throws(JournalError) -> Value {
-        let result: Result<Value, JournalError> = await withCheckedContinuation { continuation in
+        let result: Result<Value, JournalError> = await withUnsafeContinuation { continuation in
             let job = QueuedWrite(body: body, continuation: continuation)
             let refusal: JournalError? = queue.withLock { state in
                 if let stopped = state.stopped { return stopped }

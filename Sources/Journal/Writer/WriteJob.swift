@@ -16,10 +16,10 @@ final class QueuedWrite<Value: Sendable>: WriteJob, @unchecked Sendable {
     typealias Body = @Sendable (inout WriteContext) throws(SQLiteError) -> Result<Value, JournalError>
 
     private let body: Body
-    private let continuation: CheckedContinuation<Result<Value, JournalError>, Never>
+    private let continuation: UnsafeContinuation<Result<Value, JournalError>, Never>
     private var outcome: Result<Value, JournalError>?
 
-    init(body: @escaping Body, continuation: CheckedContinuation<Result<Value, JournalError>, Never>) {
+    init(body: @escaping Body, continuation: UnsafeContinuation<Result<Value, JournalError>, Never>) {
         self.body = body
         self.continuation = continuation
     }

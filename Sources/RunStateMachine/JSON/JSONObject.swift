@@ -3,6 +3,8 @@
 /// Keeping members sorted makes the canonical encoding a straight walk (no sorting, no hashing)
 /// and lookups in the small objects journal payloads are made of cheap; this mattered on the
 /// replay path, where `Dictionary` hashing and key sorting were a large share of the time.
+/// Literals on hot paths (events, states, intents, specs) are written in key order, so building
+/// them is a check rather than a sort.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     /// One member.
     public struct Member: Sendable, Hashable {

@@ -31,6 +31,6 @@ extension EffectIntent: JSONCodable {
     /// `{"id": "5/0", "effect": ..., "policy": "reconcile"}`.
     @inlinable
     public var json: JSONValue {
-        ["id": id.json, "effect": effect.json, "policy": policy.json]
+        ["effect": effect.json, "id": id.json, "policy": policy.json]
     }
 }

@@ -29,9 +29,9 @@ extension AttentionSubject: JSONCodable {
     public var json: JSONValue {
         switch self {
         case .step(let index, let attempt, let sandbox):
-            .tagged("step", ["index": .int(Int64(index)), "attempt": .int(Int64(attempt)), "sandbox": sandbox.json])
+            .tagged("step", ["attempt": .int(Int64(attempt)), "index": .int(Int64(index)), "sandbox": sandbox.json])
         case .release(let sandbox, let outcome):
-            .tagged("release", ["sandbox": sandbox.json, "outcome": outcome.json])
+            .tagged("release", ["outcome": outcome.json, "sandbox": sandbox.json])
         case .report(let outcome):
             .tagged("report", ["outcome": outcome.json])
         }

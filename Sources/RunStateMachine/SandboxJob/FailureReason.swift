@@ -60,14 +60,14 @@ extension FailureReason: JSONCodable {
     /// The tagged form.
     public var json: JSONValue {
         switch self {
-        case .stepFailed(let step, let exit): .tagged("stepFailed", ["step": .int(Int64(step)), "exit": exit.json])
+        case .stepFailed(let step, let exit): .tagged("stepFailed", ["exit": exit.json, "step": .int(Int64(step))])
         case .sandboxUnavailable(let reason): .tagged("sandboxUnavailable", ["reason": .string(reason)])
         case .sandboxLost(let reason): .tagged("sandboxLost", ["reason": .string(reason)])
         case .deadlineExceeded: .tagged("deadlineExceeded")
         case .modelFailed(let reason): .tagged("modelFailed", ["reason": .string(reason)])
         case .modelStopped(let stopReason): .tagged("modelStopped", ["stopReason": .string(stopReason)])
         case .turnLimit(let maxTurns): .tagged("turnLimit", ["maxTurns": .int(Int64(maxTurns))])
-        case .tokenBudget(let used, let budget): .tagged("tokenBudget", ["used": .int(Int64(used)), "budget": .int(Int64(budget))])
+        case .tokenBudget(let used, let budget): .tagged("tokenBudget", ["budget": .int(Int64(budget)), "used": .int(Int64(used))])
         case .collectFailed(let reason): .tagged("collectFailed", ["reason": .string(reason)])
         case .abandoned(let note): .tagged("abandoned", ["note": .string(note)])
         }

@@ -47,7 +47,7 @@ extension ModelResponse: JSONCodable {
 
     /// The journaled form.
     public var json: JSONValue {
-        var members: JSONObject = ["stopReason": .string(stopReason), "content": content, "usage": usage.json]
+        var members: JSONObject = ["content": content, "stopReason": .string(stopReason), "usage": usage.json]
         if let id { members["id"] = .string(id) }
         if let requestID { members["requestID"] = .string(requestID) }
         return .object(members)

@@ -51,13 +51,13 @@ extension RetryTarget: JSONCodable {
         case .provision(let attempt):
             .tagged("provision", ["attempt": .int(Int64(attempt))])
         case .step(let index, let attempt, let sandbox):
-            .tagged("step", ["index": .int(Int64(index)), "attempt": .int(Int64(attempt)), "sandbox": sandbox.json])
+            .tagged("step", ["attempt": .int(Int64(attempt)), "index": .int(Int64(index)), "sandbox": sandbox.json])
         case .model(let turn, let attempt, let sandbox, let usage):
-            .tagged("model", ["turn": .int(Int64(turn)), "attempt": .int(Int64(attempt)), "sandbox": sandbox.json, "usage": usage.json])
+            .tagged("model", ["attempt": .int(Int64(attempt)), "sandbox": sandbox.json, "turn": .int(Int64(turn)), "usage": usage.json])
         case .release(let sandbox, let attempt, let outcome):
-            .tagged("release", ["sandbox": sandbox.json, "attempt": .int(Int64(attempt)), "outcome": outcome.json])
+            .tagged("release", ["attempt": .int(Int64(attempt)), "outcome": outcome.json, "sandbox": sandbox.json])
         case .report(let outcome, let attempt):
-            .tagged("report", ["outcome": outcome.json, "attempt": .int(Int64(attempt))])
+            .tagged("report", ["attempt": .int(Int64(attempt)), "outcome": outcome.json])
         }
     }
 }

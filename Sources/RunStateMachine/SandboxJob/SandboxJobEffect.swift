@@ -65,11 +65,11 @@ extension SandboxJobEffect: JSONCodable {
         case .createSandbox(let attempt):
             .tagged(kind, ["attempt": .int(Int64(attempt))])
         case .runStep(let sandbox, let index, let attempt):
-            .tagged(kind, ["sandbox": sandbox.json, "index": .int(Int64(index)), "attempt": .int(Int64(attempt))])
+            .tagged(kind, ["attempt": .int(Int64(attempt)), "index": .int(Int64(index)), "sandbox": sandbox.json])
         case .callModel(let sandbox, let turn, let attempt):
-            .tagged(kind, ["sandbox": sandbox.json, "turn": .int(Int64(turn)), "attempt": .int(Int64(attempt))])
+            .tagged(kind, ["attempt": .int(Int64(attempt)), "sandbox": sandbox.json, "turn": .int(Int64(turn))])
         case .runTool(let sandbox, let turn, let index, let call):
-            .tagged(kind, ["sandbox": sandbox.json, "turn": .int(Int64(turn)), "index": .int(Int64(index)), "call": call.json])
+            .tagged(kind, ["call": call.json, "index": .int(Int64(index)), "sandbox": sandbox.json, "turn": .int(Int64(turn))])
         case .collectArtifacts(let sandbox):
             .tagged(kind, ["sandbox": sandbox.json])
         case .killSandbox(let sandbox):

@@ -140,9 +140,9 @@ extension SandboxJobEvent: JSONCodable {
         case .sandboxCreated(let intent, let sandbox):
             .tagged(name, ["intent": intent.json, "sandbox": sandbox.json])
         case .sandboxCreateFailed(let intent, let reason, let retryable, let at):
-            .tagged(name, ["intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable), "at": at.json])
+            .tagged(name, ["at": at.json, "intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable)])
         case .stepFinished(let intent, let result, let at):
-            .tagged(name, ["intent": intent.json, "result": result.json, "at": at.json])
+            .tagged(name, ["at": at.json, "intent": intent.json, "result": result.json])
         case .modelResponded(let intent, let response):
             .tagged(name, ["intent": intent.json, "response": response.json])
         case .modelCallFailed(let intent, let reason, let retryable, let retryAfter, let at):
@@ -150,17 +150,17 @@ extension SandboxJobEvent: JSONCodable {
         case .toolFinished(let intent, let result):
             .tagged(name, ["intent": intent.json, "result": result.json])
         case .collected(let intent, let artifacts):
-            .tagged(name, ["intent": intent.json, "artifacts": .array(artifacts.map(\.json))])
+            .tagged(name, ["artifacts": .array(artifacts.map(\.json)), "intent": intent.json])
         case .collectFailed(let intent, let reason):
             .tagged(name, ["intent": intent.json, "reason": .string(reason)])
         case .sandboxReleased(let intent):
             .tagged(name, ["intent": intent.json])
         case .sandboxReleaseFailed(let intent, let reason, let at):
-            .tagged(name, ["intent": intent.json, "reason": .string(reason), "at": at.json])
+            .tagged(name, ["at": at.json, "intent": intent.json, "reason": .string(reason)])
         case .statusReported(let intent):
             .tagged(name, ["intent": intent.json])
         case .statusReportFailed(let intent, let reason, let retryable, let at):
-            .tagged(name, ["intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable), "at": at.json])
+            .tagged(name, ["at": at.json, "intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable)])
         case .effectInDoubt(let intent, let reason):
             .tagged(name, ["intent": intent.json, "reason": .string(reason)])
         case .retryDue(let at):
@@ -170,7 +170,7 @@ extension SandboxJobEvent: JSONCodable {
         case .cancelRequested(let reason):
             .tagged(name, ["reason": .string(reason)])
         case .operatorResolved(let resolution, let note):
-            .tagged(name, ["resolution": resolution.json, "note": .string(note)])
+            .tagged(name, ["note": .string(note), "resolution": resolution.json])
         }
     }
 
@@ -181,7 +181,7 @@ extension SandboxJobEvent: JSONCodable {
         retryAfter: Int64?,
         at: Timestamp
     ) -> JSONObject {
-        var fields: JSONObject = ["intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable), "at": at.json]
+        var fields: JSONObject = ["at": at.json, "intent": intent.json, "reason": .string(reason), "retryable": .bool(retryable)]
         if let retryAfter { fields["retryAfterMs"] = .int(retryAfter) }
         return fields
     }

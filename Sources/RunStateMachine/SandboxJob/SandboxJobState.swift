@@ -158,32 +158,36 @@ extension SandboxJobState: JSONCodable {
             if let stop { fields["stop"] = stop.json }
             return .tagged(name, fields)
         case .running(let step, let attempt, let sandbox, let intent):
-            return .tagged(name, ["step": .int(Int64(step)), "attempt": .int(Int64(attempt)), "sandbox": sandbox.json, "intent": intent.json])
+            return .tagged(name, ["attempt": .int(Int64(attempt)), "intent": intent.json, "sandbox": sandbox.json, "step": .int(Int64(step))])
         case .awaitingModel(let turn, let attempt, let sandbox, let usage, let intent):
             return .tagged(
                 name,
-                ["turn": .int(Int64(turn)), "attempt": .int(Int64(attempt)), "sandbox": sandbox.json, "usage": usage.json, "intent": intent.json]
+                ["attempt": .int(Int64(attempt)), "intent": intent.json, "sandbox": sandbox.json, "turn": .int(Int64(turn)), "usage": usage.json]
             )
         case .runningTools(let turn, let calls, let next, let sandbox, let usage, let intent):
             return .tagged(
                 name,
                 [
-                    "turn": .int(Int64(turn)), "calls": .array(calls.map(\.json)), "next": .int(Int64(next)),
-                    "sandbox": sandbox.json, "usage": usage.json, "intent": intent.json,
+                    "calls": .array(calls.map(\.json)),
+                    "intent": intent.json,
+                    "next": .int(Int64(next)),
+                    "sandbox": sandbox.json,
+                    "turn": .int(Int64(turn)),
+                    "usage": usage.json,
                 ]
             )
         case .retryWait(let target, let notBefore):
-            return .tagged(name, ["target": target.json, "notBefore": notBefore.json])
+            return .tagged(name, ["notBefore": notBefore.json, "target": target.json])
         case .collecting(let sandbox, let intent):
-            return .tagged(name, ["sandbox": sandbox.json, "intent": intent.json])
+            return .tagged(name, ["intent": intent.json, "sandbox": sandbox.json])
         case .tearingDown(let sandbox, let attempt, let intent):
-            return .tagged(name, ["sandbox": sandbox.json, "attempt": .int(Int64(attempt)), "intent": intent.json])
+            return .tagged(name, ["attempt": .int(Int64(attempt)), "intent": intent.json, "sandbox": sandbox.json])
         case .compensating(let outcome, let sandbox, let attempt, let intent):
-            return .tagged(name, ["outcome": outcome.json, "sandbox": sandbox.json, "attempt": .int(Int64(attempt)), "intent": intent.json])
+            return .tagged(name, ["attempt": .int(Int64(attempt)), "intent": intent.json, "outcome": outcome.json, "sandbox": sandbox.json])
         case .needsAttention(let reason, let subject):
             return .tagged(name, ["reason": .string(reason), "subject": subject.json])
         case .reporting(let outcome, let attempt, let intent):
-            return .tagged(name, ["outcome": outcome.json, "attempt": .int(Int64(attempt)), "intent": intent.json])
+            return .tagged(name, ["attempt": .int(Int64(attempt)), "intent": intent.json, "outcome": outcome.json])
         case .succeeded:
             return .tagged(name)
         case .failed(let reason):

@@ -32,6 +32,6 @@ extension StepResult: JSONCodable {
 
     /// `{"exit":..,"stdout":..,"stderr":..,"durationMs":..}`.
     public var json: JSONValue {
-        ["exit": exit.json, "stdout": stdout.json, "stderr": stderr.json, "durationMs": .int(durationMilliseconds)]
+        ["durationMs": .int(durationMilliseconds), "exit": exit.json, "stderr": stderr.json, "stdout": stdout.json]
     }
 }

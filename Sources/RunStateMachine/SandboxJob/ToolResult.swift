@@ -21,5 +21,5 @@ extension ToolResult: JSONCodable {
     }
 
     /// `{"isError":..,"content":..}`.
-    public var json: JSONValue { ["isError": .bool(isError), "content": .string(content)] }
+    public var json: JSONValue { ["content": .string(content), "isError": .bool(isError)] }
 }

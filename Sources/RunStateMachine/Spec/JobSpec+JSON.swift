@@ -17,8 +17,8 @@ extension JobSpec: JSONCodable {
     /// check compares its hash.
     public var json: JSONValue {
         var members: JSONObject = [
-            "kind": .string(kind.rawValue),
             "deadlineSeconds": .int(Int64(deadlineSeconds)),
+            "kind": .string(kind.rawValue),
             "sandbox": sandbox.json,
         ]
         if let name { members["name"] = .string(name) }
@@ -34,15 +34,15 @@ extension SandboxSpec {
     /// The normalized sandbox section.
     var json: JSONValue {
         var members: JSONObject = [
-            "provider": .string(provider.rawValue),
-            "timeoutSeconds": .int(Int64(timeoutSeconds)),
             "limits": [
-                "memoryMiB": .int(Int64(limits.memoryMiB)),
                 "cpuSeconds": .int(Int64(limits.cpuSeconds)),
+                "fileSizeMiB": .int(Int64(limits.fileSizeMiB)),
+                "memoryMiB": .int(Int64(limits.memoryMiB)),
                 "outputBytes": .int(Int64(limits.outputBytes)),
                 "processes": .int(Int64(limits.processes)),
-                "fileSizeMiB": .int(Int64(limits.fileSizeMiB)),
             ],
+            "provider": .string(provider.rawValue),
+            "timeoutSeconds": .int(Int64(timeoutSeconds)),
         ]
         if provider == .local { members["isolation"] = .string(isolation.rawValue) }
         if let template { members["template"] = .string(template) }
@@ -50,7 +50,7 @@ extension SandboxSpec {
         if !secrets.isEmpty { members["secrets"] = .array(secrets.map(JSONValue.string)) }
         if !mounts.isEmpty {
             members["mounts"] = .array(
-                mounts.map { ["host": .string($0.host), "sandbox": .string($0.sandbox), "readOnly": .bool($0.readOnly)] }
+                mounts.map { ["host": .string($0.host), "readOnly": .bool($0.readOnly), "sandbox": .string($0.sandbox)] }
             )
         }
         return .object(members)
@@ -65,11 +65,11 @@ extension StepSpec {
             ? .int(retry.backoffMilliseconds / 1000)
             : .double(Double(retry.backoffMilliseconds) / 1000)
         return [
+            "idempotent": .bool(idempotent),
             "name": .string(name),
+            "retry": ["backoffSeconds": backoff, "maxAttempts": .int(Int64(retry.maxAttempts))],
             "run": .string(run),
             "timeoutSeconds": .int(Int64(timeoutSeconds)),
-            "retry": ["maxAttempts": .int(Int64(retry.maxAttempts)), "backoffSeconds": backoff],
-            "idempotent": .bool(idempotent),
         ]
     }
 }
@@ -78,12 +78,12 @@ extension AgentSpec {
     /// The normalized agent section.
     var json: JSONValue {
         var members: JSONObject = [
+            "egress": .string(egress.rawValue),
+            "maxTokens": .int(Int64(maxTokens)),
+            "maxTurns": .int(Int64(maxTurns)),
             "model": .string(model),
             "prompt": .string(prompt),
-            "maxTurns": .int(Int64(maxTurns)),
-            "maxTokens": .int(Int64(maxTokens)),
             "tools": .array(tools.map { .string($0.rawValue) }),
-            "egress": .string(egress.rawValue),
         ]
         if let system { members["system"] = .string(system) }
         if let tokenBudget { members["tokenBudget"] = .int(Int64(tokenBudget)) }

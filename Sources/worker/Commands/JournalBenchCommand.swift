@@ -2,12 +2,6 @@ import ArgumentParser
 import Journal
 import RunStateMachine
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `worker bench journal`: the journal against raw SQLite, on the same file system.
 struct JournalBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,16 +26,12 @@ struct JournalBenchCommand: AsyncParsableCommand {
     var runsC1: Int = 300
 
     func run() async throws {
-        let base = dir ?? options.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let directory = "\(base.isEmpty ? "." : base)/.runlog-bench-\(getpid())"
-        guard mkdir(directory, 0o755) == 0 else {
-            throw ValidationError("cannot create \(directory) (is --dir writable?)")
-        }
-        defer { rmdir(directory) }
         var sizes = JournalBenchmark.Options()
         sizes.runsPerAppenderC256 = runsPerAppender
         sizes.runsC1 = runsC1
-        let result = try await JournalBenchmark.run(in: directory, options: sizes)
+        let result = try await BenchDirectory.with(dir: dir, db: options.path) { directory in
+            try await JournalBenchmark.run(in: directory, options: sizes)
+        }
         if options.json {
             print(result.json.canonicalString)
         } else {
