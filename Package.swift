@@ -129,5 +129,8 @@ for target in package.targets where target.type != .system && target.name != "CS
         .enableUpcomingFeature("ExistentialAny"),
         .enableUpcomingFeature("MemberImportVisibility"),
         .treatAllWarnings(as: .error),
+        // Generic code of one module (the journal's fold, the machine checks) is specialized
+        // for the machines of another; without it, replay runs unspecialized (BENCHMARKS.md).
+        .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
     ]
 }

@@ -9,10 +9,19 @@ extension SQLiteJournal {
     ///   - owner: Who takes it (a worker id).
     ///   - ttlMilliseconds: How long others are kept out unless the lease is renewed.
     ///   - at: The current time.
+    ///   - takingOver: Take the run even if another owner's lease has not expired: only for a
+    ///     worker that knows that owner is dead (it holds the journal's owner lock, which every
+    ///     worker of an embedded journal takes). The epoch still moves on, fencing the old owner.
     /// - Throws: ``JournalError`` with code ``JournalError/Code/leaseHeld`` if another owner's
     ///   lease has not expired, ``JournalError/Code/runFinished`` for a terminal run, or
     ///   ``JournalError/Code/unknownRun``.
-    public func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease {
+    public func acquireLease(
+        run: RunID,
+        owner: String,
+        ttlMilliseconds: Int64,
+        at: Timestamp,
+        takingOver: Bool = false
+    ) async throws(JournalError) -> Lease {
         let payload = JSONValue.object(["owner": .string(owner), "ttlMs": .int(ttlMilliseconds)]).canonicalBytes
         let expires = at.adding(milliseconds: ttlMilliseconds)
         return try await write { context throws(SQLiteError) in
@@ -35,7 +44,7 @@ extension SQLiteJournal {
             let epoch = select.int64(2) + 1
             let runSeq = select.int(3) + 1
             let previous = select.int64(6)
-            if let holder = select.optionalText(4), holder != owner, select.int64(5) > at.milliseconds {
+            if !takingOver, let holder = select.optionalText(4), holder != owner, select.int64(5) > at.milliseconds {
                 let until = Timestamp(milliseconds: select.int64(5))
                 return .failure(JournalError(.leaseHeld, "\(holder) holds the run's lease until \(until)", run: run))
             }

@@ -84,8 +84,9 @@ extension SQLiteJournal {
     }
 
     /// Unfinished runs that no one holds a live lease on at `now` (never leased, released, or
-    /// expired), oldest first: the runs a worker may take.
-    public func runnable(at now: Timestamp, limit: Int = 1000) throws(JournalError) -> [RunSummary] {
+    /// expired), oldest first: the runs a worker may take. With `ignoringLeases`, every
+    /// unfinished run (for a worker that knows every lease holder is dead).
+    public func runnable(at now: Timestamp, limit: Int = 1000, ignoringLeases: Bool = false) throws(JournalError) -> [RunSummary] {
         try read { connection throws(SQLiteError) in
             let query = try connection.statement(
                 built: """
@@ -95,7 +96,7 @@ extension SQLiteJournal {
                     """
             )
             defer { query.reset() }
-            query.bind(1, now.milliseconds)
+            query.bind(1, ignoringLeases ? Int64.max : now.milliseconds)
             query.bind(2, limit)
             var result: [RunSummary] = []
             while try query.step() {
@@ -161,6 +162,18 @@ extension SQLiteJournal {
                 }
             }
             return result
+        }
+    }
+
+    /// The ids of every unfinished run.
+    public func unfinishedRunIDs() throws(JournalError) -> Set<String> {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare("SELECT runs.run_id FROM runs JOIN run_heads USING (run_no) WHERE run_heads.terminal = 0")
+            var ids: Set<String> = []
+            while try query.step() {
+                ids.insert(query.text(0))
+            }
+            return ids
         }
     }
 

@@ -43,12 +43,13 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
     /// - Throws: ``JournalError`` if the journal fails (the worker should exit and let the next
     ///   start recover).
     public func run() async throws -> EngineSummary {
+        let cancelSignals = CancelSignals()
         let driver = RunDriver(
             journal: journal,
             executor: executor,
             clock: clock,
             leaseTTL: options.leaseMilliseconds,
-            cancelPoll: options.pollMilliseconds
+            cancelSignals: cancelSignals
         )
         // Resources whose run is finished or unknown die first; those of unfinished runs are
         // reattached (or compensated) as each run is recovered.
@@ -76,14 +77,21 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             func refill() throws {
                 let limit = options.concurrency * 2 + parked.count
                 let now = clock.now()
-                let candidates = try journal.runnable(at: now, limit: limit)
+                let candidates = try journal.runnable(at: now, limit: limit, ignoringLeases: options.exclusive)
                 exhausted = candidates.count < limit
                 queue = candidates.filter { takeable($0, at: now) }
                 queued = 0
+                try lookForCancelRequests()
+            }
+            // Cancel requests go to the drivers of active runs, and wake parked runs (their
+            // drivers journal the cancellation).
+            func lookForCancelRequests() throws {
                 cancelRequested = try journal.cancelRequested()
                 for number in cancelRequested {
-                    // A cancel request wakes a parked run: its driver journals the cancellation.
                     parked[number] = nil
+                    if active.contains(number) {
+                        cancelSignals.signal(number)
+                    }
                 }
             }
             var ticking = false
@@ -120,7 +128,8 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                                     run: candidate.run.id,
                                     owner: options.owner,
                                     ttlMilliseconds: options.leaseMilliseconds,
-                                    at: clock.now()
+                                    at: clock.now(),
+                                    takingOver: options.exclusive
                                 )
                             } catch let error as JournalError where error.code == .leaseHeld || error.code == .runFinished {
                                 return .skipped(runNo: number)
@@ -161,6 +170,9 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 case .tick:
                     ticking = false
                     exhausted = false
+                    if !active.isEmpty {
+                        try lookForCancelRequests()
+                    }
                 case .skipped(let number):
                     active.remove(number)
                 case .broken(let number, let reason):

@@ -11,13 +11,26 @@ public struct EngineOptions: Sendable {
     public var pollMilliseconds: Int64
     /// Return once no run can make progress instead of waiting for new ones.
     public var untilIdle: Bool
+    /// Whether this engine is the only one that can drive the journal's runs: it holds the
+    /// journal's owner lock, so every lease in the journal was left by a process that has died,
+    /// and the engine takes those runs over at once instead of waiting for the leases to expire.
+    /// A worker restarted after a crash resumes its runs immediately.
+    public var exclusive: Bool
 
     /// Creates options.
-    public init(owner: String, concurrency: Int = 64, leaseMilliseconds: Int64 = 15_000, pollMilliseconds: Int64 = 250, untilIdle: Bool = false) {
+    public init(
+        owner: String,
+        concurrency: Int = 64,
+        leaseMilliseconds: Int64 = 15_000,
+        pollMilliseconds: Int64 = 250,
+        untilIdle: Bool = false,
+        exclusive: Bool = false
+    ) {
         self.owner = owner
         self.concurrency = concurrency
         self.leaseMilliseconds = leaseMilliseconds
         self.pollMilliseconds = pollMilliseconds
         self.untilIdle = untilIdle
+        self.exclusive = exclusive
     }
 }

@@ -32,15 +32,17 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     let clock: any RuntimeClock
     /// How long a lease lasts unless renewed, in milliseconds.
     let leaseTTL: Int64
-    /// How often to look for an operator's cancel request, in milliseconds.
-    let cancelPoll: Int64
+    /// Where the engine signals that a run has a cancel request.
+    let cancelSignals: CancelSignals
 
     /// What wakes the loop.
     private enum Input: Sendable {
         case outcome(Machine.Event)
         case timer(Timestamp)
-        /// Time to renew the lease if it is due, and to look for a cancel request.
-        case housekeeping
+        /// Time to renew the lease.
+        case renew
+        /// The engine saw a cancel request for the run.
+        case cancelRequested
         case cancelled
     }
 
@@ -49,6 +51,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     /// - Parameter checkCancel: Whether to look for a cancel request at once (the engine saw
     ///   one), rather than at the first poll.
     func drive(_ lease: Lease, checkCancel checkCancelAtStart: Bool = true) async throws -> DriveResult {
+        defer { cancelSignals.forget(lease.run.number) }
         do {
             let result = try await driveHeld(lease, checkCancelAtStart: checkCancelAtStart)
             await executor.released(lease.run)
@@ -97,16 +100,19 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                 cancelTaken = true
                 backlog.append(event)
             }
-            // One timer per run does the housekeeping: the lease is renewed every third of its
-            // length, and cancel requests are looked for every `cancelPoll`.
-            let renewEvery = max(1, leaseTTL / 3)
-            var renewAt = clock.now().adding(milliseconds: renewEvery)
-            func scheduleHousekeeping() {
+            func scheduleRenewal() {
                 let clock = self.clock
-                let at = cancellable ? min(renewAt, clock.now().adding(milliseconds: max(1, cancelPoll))) : renewAt
+                let at = clock.now().adding(milliseconds: max(1, leaseTTL / 3))
                 group.addTask {
                     try await clock.sleep(until: at)
-                    return .housekeeping
+                    return .renew
+                }
+            }
+            func awaitCancelSignal() {
+                guard cancellable else { return }
+                let signals = cancelSignals
+                group.addTask {
+                    await signals.wait(for: number) ? .cancelRequested : .cancelled
                 }
             }
 
@@ -124,7 +130,8 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
             if checkCancelAtStart {
                 checkCancel()
             }
-            scheduleHousekeeping()
+            scheduleRenewal()
+            awaitCancelSignal()
 
             while true {
                 while !backlog.isEmpty {
@@ -189,18 +196,17 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     if let event = run.machine.timerEvent(in: run.state, at: clock.now()) {
                         backlog.append(event)
                     }
-                case .housekeeping:
-                    if clock.now() >= renewAt {
-                        do {
-                            lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
-                        } catch let error as JournalError where error.code == .staleEpoch {
-                            group.cancelAll()
-                            return .lostLease
-                        }
-                        renewAt = clock.now().adding(milliseconds: renewEvery)
-                    }
+                case .cancelRequested:
                     checkCancel()
-                    scheduleHousekeeping()
+                    awaitCancelSignal()
+                case .renew:
+                    do {
+                        lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
+                    } catch let error as JournalError where error.code == .staleEpoch {
+                        group.cancelAll()
+                        return .lostLease
+                    }
+                    scheduleRenewal()
                 }
             }
         }

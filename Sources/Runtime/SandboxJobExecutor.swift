@@ -39,11 +39,11 @@ public struct SandboxJobExecutor: EffectExecutor {
         await effects.released(run.id.value)
     }
 
-    /// Kills every sandbox whose run the journal has as finished or does not know.
+    /// Kills every sandbox whose run the journal has as finished or does not know (nothing if
+    /// the journal cannot be read).
     public func sweepOrphans(in journal: SQLiteJournal) async -> [String] {
-        let killed = await effects.sweepOrphans { runID in
-            (try? journal.run(matching: runID)).map { !$0.terminal }
-        }
+        guard let unfinished = try? journal.unfinishedRunIDs() else { return [] }
+        let killed = await effects.sweepOrphans { runID in unfinished.contains(runID) }
         return killed.map { "killed orphan sandbox \($0)" }
     }
 }

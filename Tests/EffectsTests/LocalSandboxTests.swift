@@ -60,6 +60,10 @@ struct LocalSandboxTests {
         let sandbox = try await harness.provider.create(harness.request(leaseSeconds: 1))
         let result = try await harness.run("sleep 30", in: sandbox.id, key: "long")
         #expect(result.exit == .sandboxLost(reason: "lease expired"))
+        // The supervisor records its end before it exits: give it a moment to be gone.
+        for _ in 0..<100 where harness.supervisorPID(sandbox.id) != nil {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(harness.supervisorPID(sandbox.id) == nil)
         #expect(await harness.provider.find(effectKey: "run-1/1/0")?.ended == "lease expired")
         await #expect(throws: SandboxError.gone(sandbox.id, reason: "lease expired")) {

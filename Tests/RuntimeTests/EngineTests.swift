@@ -112,6 +112,39 @@ struct EngineTests {
         #expect(await world.alive.isEmpty)
     }
 
+    @Test("an exclusive engine takes over runs a dead worker leased, without waiting for the leases to expire")
+    func exclusiveTakeover() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let world = World()
+        await world.hang(kind: "runStep")
+        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 60_000, untilIdle: false).run() }
+        try await Self.eventually { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
+        first.cancel()
+        _ = try? await first.value
+        await world.unhang()
+        // The dead worker's lease runs for another minute: only a worker that knows it is the
+        // journal's only owner may take the run now.
+        #expect(try journal.runnable(at: SystemClock().now()).isEmpty)
+        #expect(try journal.runnable(at: SystemClock().now(), ignoringLeases: true).map(\.run) == [submitted.run])
+        let engine = Engine(
+            journal: journal,
+            executor: WorldExecutor(world: world, clock: SystemClock()),
+            options: EngineOptions(owner: "second", concurrency: 4, pollMilliseconds: 10, untilIdle: true, exclusive: true)
+        )
+        let started = ContinuousClock.now
+        let summary = try await engine.run()
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(summary.finished == 1)
+        let run = try journal.run(matching: submitted.run.id.value)
+        #expect(run.stateName == "succeeded")
+        #expect(run.leaseEpoch == 2)
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(try journal.verify().ok)
+    }
+
     @Test("a non-idempotent step whose outcome was lost parks the run for an operator, sandbox kept")
     func parksLostOutcome() async throws {
         let directory = TemporaryDirectory()

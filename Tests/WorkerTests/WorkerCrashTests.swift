@@ -42,11 +42,12 @@ struct WorkerCrashTests {
     func randomKills(seed: UInt64) async throws {
         var generator = SplitMix(seed: seed)
         let harness = WorkerHarness()
-        let runs = try await harness.submitLedgerRuns(4)
+        // Each run takes at least 1.2 s, so the first worker is always killed before it is done.
+        let runs = try await harness.submitLedgerRuns(4, pause: "0.4")
         var kills = 0
         for _ in 0..<6 {
             let worker = try harness.start(harness.runArguments)
-            try await Task.sleep(for: .milliseconds(Int(generator.next() % 900) + 50))
+            try await Task.sleep(for: .milliseconds(Int(generator.next() % 700) + 50))
             guard worker.isRunning else { break }
             kill(worker.processIdentifier, SIGKILL)
             _ = await WorkerHarness.wait(worker)

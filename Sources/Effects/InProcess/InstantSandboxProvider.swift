@@ -40,6 +40,11 @@ public final class InstantSandboxProvider: SandboxProvider {
         }
     }
 
+    /// Commands started so far (each key once).
+    public var startedCount: Int {
+        records.withLock { $0.sandboxes.values.reduce(0) { $0 + $1.commands.count } }
+    }
+
     /// The sandboxes still alive.
     public var aliveCount: Int {
         records.withLock { $0.sandboxes.values.count { $0.info.isAlive } }
@@ -109,7 +114,7 @@ public final class InstantSandboxProvider: SandboxProvider {
         while true {
             switch await status(ofCommand: key, in: id) {
             case .finished(let result): return result
-            case .running: try await Task.sleep(for: .milliseconds(50))
+            case .running: try await Task.sleep(for: .seconds(1))
             case .notStarted, .unknowable, .lost: return StepResult(exit: .sandboxLost(reason: "the command was not recorded"))
             }
         }

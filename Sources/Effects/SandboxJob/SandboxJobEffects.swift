@@ -138,10 +138,10 @@ public struct SandboxJobEffects: Sendable {
     }
 
     /// Kills every sandbox whose run is finished or unknown; `isUnfinished` answers from the
-    /// journal (`nil` for a run it does not know). Returns the sandboxes killed.
-    public func sweepOrphans(isUnfinished: (String) -> Bool?) async -> [SandboxID] {
+    /// journal. Returns the sandboxes killed.
+    public func sweepOrphans(isUnfinished: (String) -> Bool) async -> [SandboxID] {
         var killed: [SandboxID] = []
-        for sandbox in await local.list() where isUnfinished(sandbox.runID) != true {
+        for sandbox in await local.list() where !isUnfinished(sandbox.runID) {
             if (try? await local.kill(sandbox.id, reason: "orphan: run \(sandbox.runID) is finished or unknown")) != nil {
                 killed.append(sandbox.id)
             }

@@ -75,7 +75,7 @@ struct DemoCommand: AsyncParsableCommand {
             _ = try await RunCommand.drive(
                 journal: journal,
                 executor: sandbox.executor(forDatabase: db),
-                options: EngineOptions(owner: "demo:\(getpid())", concurrency: 8, leaseMilliseconds: 15_000, untilIdle: true),
+                options: EngineOptions(owner: "demo:\(getpid())", concurrency: 8, leaseMilliseconds: 15_000, untilIdle: true, exclusive: true),
                 progress: ProgressBoard(journal: journal, runs: Set(firstRuns.map(\.id.value)), labels: labels)
             )
             _ = try? await canceller.value

@@ -55,7 +55,9 @@ struct RunCommand: AsyncParsableCommand {
                     owner: Self.ownerName(),
                     concurrency: concurrency,
                     leaseMilliseconds: Int64(leaseSeconds) * 1000,
-                    untilIdle: untilIdle
+                    untilIdle: untilIdle,
+                    // This worker holds the journal's owner lock: leases left in it are dead.
+                    exclusive: true
                 ),
                 progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false)
             )

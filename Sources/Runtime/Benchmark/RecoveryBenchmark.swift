@@ -1,0 +1,77 @@
+import Effects
+import Journal
+import RunStateMachine
+
+/// Measures recovery: a worker with many runs in flight stops, and a new one resumes them.
+///
+/// A first engine drives 3-step ``SandboxJob`` runs (with an ``InstantSandboxProvider`` whose
+/// commands are held running) until every run's first step has started, and is then stopped:
+/// each run has a journaled `runStep` intent without an outcome and a live lease. The journal is
+/// closed and opened again, as by a restarted worker; meanwhile the commands finished. The clock
+/// starts at that open. A new engine takes the runs over (the leases of the stopped worker are
+/// dead: it held the journal's owner lock), reconciles each in-flight step with the provider,
+/// and journals its outcome: the run has resumed. Both the time until every run resumed and
+/// the time until every run finished are reported.
+public enum RecoveryBenchmark {
+    /// Runs the benchmark with `runs` runs in flight, in `directory` (which must exist; files
+    /// are created and removed).
+    public static func run(in directory: String, runs: Int = 10_000) async throws -> RecoveryBenchmarkResult {
+        let path = "\(directory)/bench-recovery.sqlite"
+        RunsBenchmark.removeJournal(path)
+        defer { RunsBenchmark.removeJournal(path) }
+        let clock = SystemClock()
+        let provider = InstantSandboxProvider()
+        provider.holdsCommands = true
+
+        // A worker with every run in flight, stopped.
+        let before = try SQLiteJournal.open(path: path)
+        try await RunsBenchmark.submit(runs, steps: 3, to: before, clock: clock)
+        let first = Engine(
+            journal: before,
+            executor: RunsBenchmark.executor(provider, clock: clock),
+            clock: clock,
+            options: EngineOptions(owner: "bench-before", concurrency: runs, exclusive: true)
+        )
+        let worker = Task { try await first.run() }
+        let timer = ContinuousClock()
+        let setupDeadline = timer.now + .seconds(300)
+        while provider.startedCount < runs {
+            guard timer.now < setupDeadline else {
+                worker.cancel()
+                throw BenchmarkError("only \(provider.startedCount) of \(runs) runs got a step in flight within 300 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        worker.cancel()
+        _ = try await worker.value
+        before.close()
+        provider.holdsCommands = false
+
+        // The restart.
+        let start = timer.now
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        let inFlight = try journal.runs(state: "running", limit: runs + 1).count
+        let probe = ResumeProbe(RunsBenchmark.executor(provider, clock: clock), expecting: runs)
+        let second = Engine(
+            journal: journal,
+            executor: probe,
+            clock: clock,
+            options: EngineOptions(owner: "bench-after", concurrency: runs, untilIdle: true, exclusive: true)
+        )
+        let summary = try await second.run()
+        let finished = timer.now
+        let succeeded = try journal.runs(state: "succeeded", limit: runs + 1).count
+        guard inFlight == runs, summary.finished == runs, succeeded == runs, probe.reconciled == runs, let resumedAt = probe.allResumedAt else {
+            throw BenchmarkError(
+                "of \(runs) runs, \(inFlight) were in flight, \(probe.reconciled) reconciled, \(probe.resumed) resumed, "
+                    + "\(summary.finished) finished and \(succeeded) succeeded"
+            )
+        }
+        var result = RecoveryBenchmarkResult()
+        result.runs = runs
+        result.recoverySeconds = (resumedAt - start).seconds
+        result.finishSeconds = (finished - start).seconds
+        return result
+    }
+}
