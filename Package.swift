@@ -50,7 +50,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "runlog-supervisor",
-            dependencies: ["SandboxSupervisor"]
+            dependencies: ["SandboxSupervisor"],
+            // A supervisor starts for every sandbox: linked statically it loads no Swift runtime
+            // libraries and is ready in about half the time (BENCHMARKS.md). The toolchain's
+            // static Foundation needs its own support libraries named; lld links them cleanly.
+            // Release only: debug test bundles link this target's objects and must stay dynamic.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-use-ld=lld",
+                    "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization",
+                ], .when(configuration: .release))
+            ]
         ),
         .target(
             name: "Effects",

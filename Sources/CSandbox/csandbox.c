@@ -1,13 +1,16 @@
 #define _GNU_SOURCE
 #include "csandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -131,18 +134,51 @@ pid_t csb_spawn_detached(const char *path, char *const *argv, char *const *envp,
     return pid;
 }
 
+int csb_user_has_processes(uid_t uid) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return -1;
+    int found = 0;
+    struct dirent *entry;
+    while (!found && (entry = readdir(proc)) != NULL) {
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+        struct stat info;
+        if (fstatat(dirfd(proc), entry->d_name, &info, 0) != 0 || info.st_uid != uid) continue;
+        // A zombie (killed, not yet reaped) or a dying process no longer counts.
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char text[512];
+        ssize_t n = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (n <= 0) continue;
+        text[n] = 0;
+        char *close_paren = strrchr(text, ')');
+        if (close_paren == NULL || close_paren[1] == 0) continue;
+        char state = close_paren[2];
+        if (state != 'Z' && state != 'X' && state != 'x') found = 1;
+    }
+    closedir(proc);
+    return found;
+}
+
 int csb_kill_user(uid_t uid) {
     if (uid == 0) {
         errno = EPERM;
         return -1;
     }
-    for (int round = 0; round < 5; round++) {
+    // kill(-1) reports success whenever any process exists (EPERM ones included), so whether
+    // something is left is read from /proc; killed processes take a moment to become zombies.
+    for (int round = 0; round < 20; round++) {
+        int left = csb_user_has_processes(uid);
+        if (left == 0) return 0;
         pid_t pid = fork();
         if (pid < 0) return -1;
         if (pid == 0) {
             if (setgroups(0, NULL) != 0 || setgid(uid) != 0 || setuid(uid) != 0) _exit(2);
             // kill(-1) signals every process this user may signal, except the caller.
-            _exit(kill(-1, SIGKILL) == 0 ? 1 : 0);
+            kill(-1, SIGKILL);
+            _exit(0);
         }
         int status;
         while (waitpid(pid, &status, 0) < 0) {
@@ -152,9 +188,10 @@ int csb_kill_user(uid_t uid) {
             errno = EPERM;
             return -1;
         }
-        if (WEXITSTATUS(status) == 0) return 0;  // nothing was left to kill
+        usleep(200 * (useconds_t)(round + 1));
     }
-    return 0;
+    errno = EBUSY;
+    return csb_user_has_processes(uid) == 0 ? 0 : -1;
 }
 
 int csb_signalfd(void) {

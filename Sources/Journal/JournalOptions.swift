@@ -17,11 +17,11 @@ public struct JournalOptions: Sendable {
     public var maxBatch: Int
     /// How long a write waits for another process's write lock, in milliseconds.
     public var busyTimeoutMilliseconds: Int
-    /// The most read-only connections open at once (opened as concurrent reads need them).
+    /// Read-only connections opened with the journal, used by concurrent reads.
     public var readers: Int
 
     /// Creates options.
-    public init(role: Role = .owner, maxBatch: Int = 4096, busyTimeoutMilliseconds: Int = 5000, readers: Int = 4) {
+    public init(role: Role = .owner, maxBatch: Int = 4096, busyTimeoutMilliseconds: Int = 5000, readers: Int = 3) {
         self.role = role
         self.maxBatch = maxBatch
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds

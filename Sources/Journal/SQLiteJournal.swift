@@ -47,16 +47,17 @@ public final class SQLiteJournal: Sendable {
                 try Setup.openWriter(path: path, busyTimeout: options.busyTimeoutMilliseconds)
             }
         }
-        let reader: SQLiteConnection
+        var connections: [SQLiteConnection] = []
         do {
-            reader = try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds)
+            for _ in 0..<max(1, options.readers) {
+                connections.append(try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds))
+            }
         } catch {
+            connections.forEach { $0.close() }
             writer?.close()
             throw error
         }
-        let readers = ReaderPool(first: reader, size: options.readers) { () throws(JournalError) in
-            try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds)
-        }
+        let readers = ReaderPool(connections)
         return SQLiteJournal(path: path, options: options, writer: writer, readers: readers, lock: lock)
     }
 

@@ -39,9 +39,13 @@ pid_t csb_spawn_confined(const csb_confined_request *request, const char **stage
 /// closed, stdio on the given descriptors). Returns the pid or -1 with *error set.
 pid_t csb_spawn_detached(const char *path, char *const *argv, char *const *envp, int stdin_fd, int stdout_fd, int stderr_fd, int *error);
 
+/// Whether a live process (not a zombie) of user `uid` exists, read from /proc: 1, 0, or -1.
+int csb_user_has_processes(uid_t uid);
+
 /// Kills every process of user `uid` (SIGKILL), from a child that becomes that user and signals
 /// everything it may: processes that escaped their sandbox's PID namespace included. Repeats
-/// until a round finds nothing to kill (at most 5 rounds). Returns 0, or -1 with errno.
+/// while /proc shows a live process of the user (no fork at all when there is none; at most 20
+/// rounds). Returns 0, or -1 with errno (EBUSY if processes are still left).
 int csb_kill_user(uid_t uid);
 
 /// A signalfd (non-blocking, close-on-exec) for SIGCHLD, SIGTERM, SIGINT and SIGHUP, which are

@@ -59,8 +59,18 @@ extension LocalSandboxProvider {
 
     /// Polls the exit record, at first every millisecond, backing off to every 50 ms.
     public func wait(forCommand key: String, in id: SandboxID) async throws -> StepResult {
+        // The command's directory is watched, so its exit record is seen as soon as it is
+        // written; the status is also read every 100 ms (a supervisor that dies writes its
+        // record elsewhere). Without inotify, the status is polled with a growing delay.
+        let directory = try? layout(id).command(key).directory
+        let watcher = DirectoryWatcher.shared
+        let watch = directory.flatMap { watcher?.watch($0) }
+        defer {
+            if let watch, let directory { watcher?.unwatch(watch, directory: directory) }
+        }
         var delay: UInt64 = 1_000_000
         while true {
+            let seen = watch.flatMap { watcher?.generation($0) }
             switch await status(ofCommand: key, in: id) {
             case .finished(let result):
                 return result
@@ -69,8 +79,13 @@ extension LocalSandboxProvider {
             case .notStarted:
                 return StepResult(exit: .sandboxLost(reason: "the command was never started"))
             case .running:
-                try await Task.sleep(nanoseconds: delay)
-                delay = min(delay * 2, 50_000_000)
+                if let watcher, let watch, let seen {
+                    await watcher.changed(watch, since: seen, timeout: .milliseconds(100))
+                    try Task.checkCancellation()
+                } else {
+                    try await Task.sleep(nanoseconds: delay)
+                    delay = min(delay * 2, 50_000_000)
+                }
             }
         }
     }

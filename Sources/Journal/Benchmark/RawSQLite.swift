@@ -1,3 +1,5 @@
+import RunStateMachine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
