@@ -7,7 +7,7 @@ public struct EngineOptions: Sendable {
     /// How long a lease lasts unless renewed, in milliseconds. A worker that dies loses its runs
     /// to another worker after this long.
     public var leaseMilliseconds: Int64
-    /// How often to look for new or abandoned runs while busy or idle, in milliseconds.
+    /// How often to look for new or abandoned runs and for cancel requests, in milliseconds.
     public var pollMilliseconds: Int64
     /// Return once no run can make progress instead of waiting for new ones.
     public var untilIdle: Bool

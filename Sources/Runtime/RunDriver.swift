@@ -49,7 +49,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     /// Drives the leased run until it finishes, parks, loses its lease or the task is cancelled.
     ///
     /// - Parameter checkCancel: Whether to look for a cancel request at once (the engine saw
-    ///   one), rather than at the first poll.
+    ///   one when it took the run); later requests arrive as the engine's signals.
     func drive(_ lease: Lease, checkCancel checkCancelAtStart: Bool = true) async throws -> DriveResult {
         defer { cancelSignals.forget(lease.run.number) }
         do {

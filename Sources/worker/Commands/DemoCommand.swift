@@ -95,7 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
             journal.close()
             let reader = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
             defer { reader.close() }
-            let worker = [ChildProcess.currentExecutable(), "run", "--db", db, "--until-idle", "--quiet", "--lease-seconds", "2", "--sandboxes", root]
+            let worker = [ChildProcess.currentExecutable(), "run", "--db", db, "--until-idle", "--quiet", "--sandboxes", root]
                 + (sandbox.allowUnisolated ? ["--allow-unisolated"] : [])
             let log = SandboxOptions.absolute(db) + ".worker.log"
             unlink(log)
@@ -117,7 +117,7 @@ struct DemoCommand: AsyncParsableCommand {
             let alive = await LocalSandboxProvider(options: LocalSandboxOptions(root: root, supervisorPath: "")).list().filter(\.isAlive)
             print("  \(alive.count) sandbox supervisor(s) still alive, holding the interrupted steps")
             let second = try ChildProcess.start(worker, log: log)
-            print("  started worker pid \(second.pid): it waits out the dead worker's 2 s leases, reattaches, finishes")
+            print("  started worker pid \(second.pid): it takes the runs over (their leases died with the worker), reattaches, finishes")
             let watcher = ProgressBoard(journal: reader, runs: Set(crashRuns.map(\.id.value)), labels: labels)
             let board = Task { await watcher.watch() }
             let status = await second.wait()
