@@ -84,7 +84,8 @@ extension SQLiteJournal {
     }
 
     /// Unfinished runs that no one holds a live lease on at `now` (never leased, released, or
-    /// expired), oldest first: the runs a worker may take. With `ignoringLeases`, every
+    /// expired): the runs a worker may take. Runs that were driven before (interrupted, to be
+    /// recovered) come first, then new ones; oldest first in each. With `ignoringLeases`, every
     /// unfinished run (for a worker that knows every lease holder is dead).
     public func runnable(at now: Timestamp, limit: Int = 1000, ignoringLeases: Bool = false) throws(JournalError) -> [RunSummary] {
         try read { connection throws(SQLiteError) in
@@ -92,7 +93,7 @@ extension SQLiteJournal {
                 built: """
                     SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
                     WHERE run_heads.terminal = 0 AND (leases.expires_ms IS NULL OR leases.expires_ms <= ?1)
-                    ORDER BY runs.run_no LIMIT ?2
+                    ORDER BY run_heads.lease_epoch = 0, runs.run_no LIMIT ?2
                     """
             )
             defer { query.reset() }

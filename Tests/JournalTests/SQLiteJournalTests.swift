@@ -141,6 +141,25 @@ struct SQLiteJournalTests {
         #expect(try journal.verify().ok)
     }
 
+    @Test("runnable: interrupted runs come before new ones, live leases keep runs out unless told otherwise")
+    func runnableOrder() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        let fresh = try await journal.submit(testSpec(), at: t0)
+        var interrupted = try await submitAndLease(journal, owner: "worker-a", at: t0.adding(seconds: 1))
+        try await interrupted.apply(.start, at: t0.adding(seconds: 1))
+        let later = try await journal.submit(testSpec(name: "later"), at: t0.adding(seconds: 2))
+        // While worker-a's lease lives, its run is not runnable, except for an exclusive owner.
+        #expect(try journal.runnable(at: t0.adding(seconds: 2)).map(\.run) == [fresh.run, later.run])
+        #expect(
+            try journal.runnable(at: t0.adding(seconds: 2), ignoringLeases: true).map(\.run) == [interrupted.lease.run, fresh.run, later.run]
+        )
+        // Once it expired, the interrupted run comes first although it was submitted later.
+        #expect(try journal.runnable(at: t0.adding(seconds: 60)).map(\.run) == [interrupted.lease.run, fresh.run, later.run])
+        #expect(try journal.runnable(at: t0.adding(seconds: 60), limit: 1).map(\.run) == [interrupted.lease.run])
+    }
+
     @Test("appends out of sequence, without a lease, or after the end are refused")
     func refusals() async throws {
         let directory = TemporaryDirectory()
