@@ -1,6 +1,11 @@
 import Crypto
 import Dispatch
 import RunStateMachine
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SQLiteJournal {
     /// Verifies the whole journal: the hash chain (every record's content, link and sequence
@@ -36,69 +41,159 @@ extension SQLiteJournal {
     ///
     /// Each record is checked against its own stored `prev_hash`, and the next record against
     /// this record's stored hash, so one changed record is reported once rather than breaking
-    /// everything after it.
-    public func verifyChain(maxProblems: Int = 50) throws(JournalError) -> ChainCheck {
-        try read { connection throws(SQLiteError) in
-            var check = ChainCheck()
-            func report(_ code: VerifyProblem.Code, _ seq: Int64, _ message: String) {
-                if check.problems.count < maxProblems {
-                    check.problems.append(VerifyProblem(code: code, seq: seq, run: nil, message: message))
-                }
+    /// everything after it. Because every check uses stored hashes only, a large journal is
+    /// checked in consecutive ranges of records at once (one read connection each), and the
+    /// links between the ranges afterwards: the result is the same as one pass in order.
+    ///
+    /// - Parameter segments: How many ranges to check at once (default: one per processor, at
+    ///   most one per read connection; one for a small journal).
+    public func verifyChain(maxProblems: Int = 50, segments: Int? = nil) throws(JournalError) -> ChainCheck {
+        let (first, last) = try read { connection throws(SQLiteError) -> (Int64, Int64) in
+            let query = try connection.prepare("SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) FROM journal")
+            _ = try query.step()
+            return (query.int64(0), query.int64(1))
+        }
+        let span = max(0, last - first + 1)
+        let count = max(1, segments ?? (span < 20_000 ? 1 : min(options.readers, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))))
+        let bounds: [(Int64, Int64)] = (0..<Int64(count)).map { index in
+            let lower = index == 0 ? Int64.min : first + span * index / Int64(count)
+            let upper = index == Int64(count) - 1 ? Int64.max : first + span * (index + 1) / Int64(count) - 1
+            return (lower, upper)
+        }
+        let results = Mutex<[Int: Result<ChainSegment, JournalError>]>([:])
+        DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
+            let result: Result<ChainSegment, JournalError>
+            do throws(JournalError) {
+                result = .success(try read { connection throws(SQLiteError) in
+                    try Self.checkSegment(connection, from: bounds[index].0, through: bounds[index].1, maxProblems: maxProblems)
+                })
+            } catch {
+                result = .failure(error)
             }
-            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(4096)
-            var previous = HashChain.genesis
-            var expected: Int64 = 1
-            while try query.step() {
-                let seq = query.int64(0)
-                check.records += 1
-                if seq != expected {
-                    report(
-                        .sequenceGap,
-                        seq,
-                        seq > expected ? "records \(expected)…\(seq - 1) are missing" : "sequence number \(seq) repeats or goes back (expected \(expected))"
-                    )
-                }
-                expected = seq + 1
-                guard let kindBytes = query.rawBytes(4), let kind = RecordKind(utf8: kindBytes),
-                    let storedPrev = query.rawBytes(12), storedPrev.count == 32,
-                    let storedHash = query.rawBytes(13), storedHash.count == 32,
-                    let event = query.rawBytes(7)
-                else {
-                    report(.malformedRecord, seq, "the record's kind or hash columns are not ones the journal writes")
-                    continue
-                }
+            results.withLock { $0[index] = result }
+        }
+        var check = ChainCheck()
+        var problems: [VerifyProblem] = []
+        var lastRecordSeq: Int64 = 0
+        for index in bounds.indices {
+            guard let outcome = results.withLock({ $0[index] }) else { continue }
+            let segment = try outcome.get()
+            guard let firstSeq = segment.firstSeq else { continue }
+            // The checks the segment could not make: its first record's sequence number, and its
+            // first readable record's link, against the records before the segment.
+            let expected = lastRecordSeq + 1
+            if firstSeq != expected {
+                let message = firstSeq > expected
+                    ? "records \(expected)…\(firstSeq - 1) are missing"
+                    : "sequence number \(firstSeq) repeats or goes back (expected \(expected))"
+                problems.append(VerifyProblem(code: .sequenceGap, seq: firstSeq, run: nil, message: message))
+            }
+            if let (seq, firstPrev) = segment.firstLink, !firstPrev.elementsEqual(check.lastHash) {
+                problems.append(
+                    VerifyProblem(code: .brokenLink, seq: seq, run: nil, message: "it does not link to the record before it (a record was removed, changed or reordered)")
+                )
+            }
+            problems += segment.problems
+            check.records += segment.records
+            lastRecordSeq = segment.lastRecordSeq
+            if let lastHash = segment.lastHash {
+                check.lastSeq = segment.lastSeq
+                check.lastHash = lastHash
+            }
+        }
+        // In record order (a stable sort keeps one record's problems in the order of one pass).
+        check.problems = Array(problems.enumerated().sorted { ($0.element.seq ?? 0, $0.offset) < ($1.element.seq ?? 0, $1.offset) }.map(\.element).prefix(maxProblems))
+        return check
+    }
+
+    /// What one range of records showed.
+    struct ChainSegment: Sendable {
+        var records = 0
+        var firstSeq: Int64?
+        /// The first readable record's sequence number and stored `prev_hash`.
+        var firstLink: (seq: Int64, prev: [UInt8])?
+        /// The last record's sequence number, readable or not.
+        var lastRecordSeq: Int64 = 0
+        /// The last readable record's sequence number.
+        var lastSeq: Int64 = 0
+        /// The last readable record's stored hash.
+        var lastHash: [UInt8]?
+        var problems: [VerifyProblem] = []
+    }
+
+    /// Checks the records with `lower <= seq <= upper`, all but the first one's sequence number
+    /// and the first readable one's link (the caller checks those against the range before).
+    static func checkSegment(_ connection: SQLiteConnection, from lower: Int64, through upper: Int64, maxProblems: Int) throws(SQLiteError) -> ChainSegment {
+        var segment = ChainSegment()
+        func report(_ code: VerifyProblem.Code, _ seq: Int64, _ message: String) {
+            if segment.problems.count < maxProblems {
+                segment.problems.append(VerifyProblem(code: code, seq: seq, run: nil, message: message))
+            }
+        }
+        let query = try connection.prepare("SELECT \(recordColumns) FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
+        query.bind(1, lower)
+        query.bind(2, upper)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(4096)
+        var previous: [UInt8]?
+        var expected: Int64?
+        while try query.step() {
+            let seq = query.int64(0)
+            segment.records += 1
+            let isFirst = expected == nil
+            if isFirst {
+                segment.firstSeq = seq
+            }
+            if let expected, seq != expected {
+                report(
+                    .sequenceGap,
+                    seq,
+                    seq > expected ? "records \(expected)…\(seq - 1) are missing" : "sequence number \(seq) repeats or goes back (expected \(expected))"
+                )
+            }
+            expected = seq + 1
+            segment.lastRecordSeq = seq
+            guard let kindBytes = query.rawBytes(4), let kind = RecordKind(utf8: kindBytes),
+                let storedPrev = query.rawBytes(12), storedPrev.count == 32,
+                let storedHash = query.rawBytes(13), storedHash.count == 32,
+                let event = query.rawBytes(7)
+            else {
+                report(.malformedRecord, seq, "the record's kind or hash columns are not ones the journal writes")
+                continue
+            }
+            if let previous {
                 if !storedPrev.elementsEqual(previous) {
                     report(.brokenLink, seq, "it does not link to the record before it (a record was removed, changed or reordered)")
                 }
-                // The canonical bytes, assembled in one buffer and hashed in one call.
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(contentsOf: storedPrev)
-                HashChain.appendHeader(
-                    to: &scratch,
-                    seq: seq,
-                    runNo: query.int64(1),
-                    runSeq: query.int64(2),
-                    runPrev: query.int64(3),
-                    kind: kind,
-                    epoch: query.int64(5),
-                    atMilliseconds: query.int64(6)
-                )
-                HashChain.appendField(event, to: &scratch)
-                for column: Int32 in 8...11 {
-                    HashChain.appendField(query.rawBytes(column), to: &scratch)
-                }
-                let matches = SHA256.hash(data: scratch).withUnsafeBytes { $0.elementsEqual(storedHash) }
-                if !matches {
-                    report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
-                }
-                previous.withUnsafeMutableBytes { $0.copyMemory(from: storedHash) }
-                check.lastSeq = seq
+            } else {
+                segment.firstLink = (seq, Array(storedPrev))
             }
-            check.lastHash = previous
-            return check
+            // The canonical bytes, assembled in one buffer and hashed in one call.
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: storedPrev)
+            HashChain.appendHeader(
+                to: &scratch,
+                seq: seq,
+                runNo: query.int64(1),
+                runSeq: query.int64(2),
+                runPrev: query.int64(3),
+                kind: kind,
+                epoch: query.int64(5),
+                atMilliseconds: query.int64(6)
+            )
+            HashChain.appendField(event, to: &scratch)
+            for column: Int32 in 8...11 {
+                HashChain.appendField(query.rawBytes(column), to: &scratch)
+            }
+            let matches = SHA256.hash(data: scratch).withUnsafeBytes { $0.elementsEqual(storedHash) }
+            if !matches {
+                report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
+            }
+            previous = Array(storedHash)
+            segment.lastSeq = seq
         }
+        segment.lastHash = previous
+        return segment
     }
 
     /// Compares the head file with the chain's end.
