@@ -37,7 +37,7 @@ extension SQLiteJournal {
     /// `answers` column is not one the journal writes. Without `hashes`, the two hash columns
     /// are left empty (replay does not need them; verification reads them itself).
     static func record(_ row: SQLiteStatement, hashes: Bool = true) -> JournalRecord? {
-        guard let kind = RecordKind(rawValue: row.text(4)) else { return nil }
+        guard let kindBytes = row.rawBytes(4), let kind = RecordKind(utf8: kindBytes) else { return nil }
         var answers: IntentID?
         if let text = row.optionalText(11) {
             guard let id = IntentID(text) else { return nil }

@@ -231,45 +231,37 @@ extension SQLiteJournal {
     /// Replays every run in one pass over the journal in sequence order, keeping one fold per
     /// run (so memory grows with the number of runs, not of records).
     ///
-    /// The calling thread reads; folding is spread over `workers` threads by run, each run's
-    /// records going to one worker in order.
+    /// The runs are spread over `workers` threads by run number; each thread reads the journal
+    /// in order on its own connection and folds the records of its runs (skipping the others
+    /// costs a step, while handing records from one reading thread to the others cost more).
     public func replayAll(registry: MachineRegistry = .standard, workers: Int = 2) throws(JournalError) -> [Int64: RunReplay] {
-        let shards = (0..<max(1, workers)).map { ReplayShard(index: $0, registry: registry) }
-        let chunkSize = 512
-        let inFlight = DispatchSemaphore(value: shards.count * 4)
-        var chunks = [[ReplayShard.Item]](repeating: [], count: shards.count)
-        func dispatch(_ index: Int) {
-            guard !chunks[index].isEmpty else { return }
-            let chunk = chunks[index]
-            chunks[index].removeAll(keepingCapacity: true)
+        let count = max(1, min(workers, options.readers))
+        let shards = (0..<count).map { _ in ReplayShard(registry: registry) }
+        let failures = Mutex<JournalError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
             let shard = shards[index]
-            inFlight.wait()
-            shard.queue.async {
-                shard.consume(chunk)
-                inFlight.signal()
+            do throws(JournalError) {
+                try read { connection throws(SQLiteError) in
+                    let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
+                    while try query.step() {
+                        let runNo = query.int64(1)
+                        guard Int(UInt64(bitPattern: runNo) % UInt64(count)) == index else { continue }
+                        if let record = Self.record(query, hashes: false) {
+                            shard.consume(.record(record))
+                        } else {
+                            shard.consume(.malformed(runNo: runNo, seq: query.int64(0), runSeq: query.int(2)))
+                        }
+                    }
+                }
+            } catch {
+                failures.withLock { $0 = $0 ?? error }
             }
         }
-        try read { connection throws(SQLiteError) in
-            let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
-            while try query.step() {
-                let runNo = query.int64(1)
-                let index = Int(UInt64(bitPattern: runNo) % UInt64(shards.count))
-                if let record = Self.record(query, hashes: false) {
-                    chunks[index].append(.record(record))
-                } else {
-                    chunks[index].append(.malformed(runNo: runNo, seq: query.int64(0), runSeq: query.int(2)))
-                }
-                if chunks[index].count >= chunkSize {
-                    dispatch(index)
-                }
-            }
-        }
-        for index in shards.indices {
-            dispatch(index)
+        if let failure = failures.withLock({ $0 }) {
+            throw failure
         }
         var replays: [Int64: RunReplay] = [:]
         for shard in shards {
-            shard.queue.sync {}
             for (runNo, fold) in shard.folds {
                 replays[runNo] = fold.replay
             }

@@ -16,7 +16,8 @@ public struct MachineRegistry: Sendable {
     public func registering<Machine: StateMachine>(_ machine: Machine.Type) -> MachineRegistry {
         var copy = self
         copy.makers[Self.key(Machine.definition.name, Machine.definition.version)] = { creation, keepSteps in
-            RunFold<Machine>(creation: creation, keepSteps: keepSteps)
+            let fold = RunFold<Machine>(creation: creation, keepSteps: keepSteps)
+            return ErasedFold(feed: { record throws(ReplayDivergence) in try fold.feed(record) }, replay: { fold.replay })
         }
         return copy
     }

@@ -21,7 +21,10 @@ struct SpecValidator {
             report(path, "expected an object, found \(value.typeName)", fix: "write an object such as {\"\(allowed.first ?? "key")\": ...}")
             return nil
         }
-        for key in members.keys.sorted() where !allowed.contains(key) {
+        // Sorted only when something is reported (members are in key order already, but UTF-8
+        // order is not String's).
+        let unknown = members.keys.filter { !allowed.contains($0) }
+        for key in unknown.sorted() {
             let fix: String
             if let suggestion = Self.suggestion(for: key, among: allowed) {
                 fix = "did you mean \"\(suggestion)\"? Otherwise remove it"
