@@ -38,18 +38,19 @@ extension SQLiteJournal {
         } catch {
             throw JournalError(.invalidInput, "the run's input is not valid: \(error)")
         }
-        let inputHash = HashChain.sha256Hex(inputJSON.canonicalBytes)
+        let inputBytes = inputJSON.canonicalBytes
+        let inputHash = HashChain.sha256Hex(inputBytes)
         let runID = id ?? RunID.generate(at: at)
-        var payload: JSONObject = [
-            "input": inputJSON,
-            "machine": .string(definition.name),
-            "runID": .string(runID.value),
-            "submittedAt": at.json,
-            "version": .string(definition.version),
-        ]
-        if let label { payload["name"] = .string(label) }
-        if let idempotencyKey { payload["idempotencyKey"] = .string(idempotencyKey) }
-        let event = JSONValue.object(payload).canonicalBytes
+        let creation = RunCreation(
+            runID: runID,
+            machine: definition.name,
+            version: definition.version,
+            input: inputJSON,
+            submittedAt: at,
+            name: label,
+            idempotencyKey: idempotencyKey
+        )
+        let event = creation.canonicalPayload(inputBytes: inputBytes)
         let state = start.state.json.canonicalBytes
         let stateName = start.state.name
         let terminal = definition.isTerminal(stateName)

@@ -164,11 +164,16 @@ extension Supervisor {
     /// Records every command that exited and whose output ended (or lingered too long).
     func finishEnded() {
         let now = WallClock.monotonicMilliseconds()
-        running.removeAll { command in
-            guard let status = command.status, let reapedAt = command.reapedAt else { return false }
-            guard command.pipesClosed || now >= reapedAt + Self.pipeLinger else { return false }
-            var command = command
-            closePipes(of: &command)
+        var index = 0
+        while index < running.count {
+            guard let status = running[index].status, let reapedAt = running[index].reapedAt,
+                running[index].pipesClosed || now >= reapedAt + Self.pipeLinger
+            else {
+                index += 1
+                continue
+            }
+            closePipes(at: index)
+            let command = running.remove(at: index)
             let exit: StepExit =
                 if command.timedOut {
                     .timedOut
@@ -184,20 +189,21 @@ extension Supervisor {
                 durationMilliseconds: reapedAt - command.startedAt
             )
             record(key: command.key, files: command.files, result: result, stdout: command.stdoutCapture, stderr: command.stderrCapture)
-            return true
         }
     }
 
-    /// Reads what is left in a command's pipes and closes them.
-    func closePipes(of command: inout RunningCommand) {
-        for fd in [command.stdout, command.stderr] where fd >= 0 {
+    /// Reads what is left in the pipes of the command at `index` into its captures and closes
+    /// them. In place: `drain` updates `running` (and closes a pipe at its end), so working on a
+    /// copy would lose output and close a descriptor twice.
+    func closePipes(at index: Int) {
+        for fd in [running[index].stdout, running[index].stderr] where fd >= 0 {
             drain(fd)
         }
-        for fd in [command.stdout, command.stderr] where fd >= 0 {
+        for fd in [running[index].stdout, running[index].stderr] where fd >= 0 {
             Glibc.close(fd)
         }
-        command.stdout = -1
-        command.stderr = -1
+        running[index].stdout = -1
+        running[index].stderr = -1
     }
 
     /// Writes a command's captures, then its exit record (the record that says it ended).
@@ -218,8 +224,9 @@ extension Supervisor {
             reap()
             usleep(2_000)
         }
-        for var command in running {
-            closePipes(of: &command)
+        for index in running.indices {
+            closePipes(at: index)
+            let command = running[index]
             let result = StepResult(
                 exit: .sandboxLost(reason: reason),
                 stdout: command.stdoutCapture.digest,

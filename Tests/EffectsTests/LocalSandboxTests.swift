@@ -54,6 +54,23 @@ struct LocalSandboxTests {
         try await harness.provider.kill(sandbox.id, reason: "done")
     }
 
+    @Test("a command that exits while something it started still holds its output is recorded after a short linger")
+    func lingeringOutput() async throws {
+        // Without isolation, a process in a new session escapes the command's process group and
+        // keeps the output pipes open after the command exited.
+        let harness = LocalSandboxHarness(allowUnisolated: true)
+        let sandbox = try await harness.provider.create(harness.request(isolation: .none))
+        let result = try await harness.run("echo started; setsid sleep 30 & echo done", in: sandbox.id, key: "linger")
+        #expect(result.exit == .exited(code: 0))
+        #expect(harness.stdout(of: "linger", in: sandbox.id) == "started\ndone\n")
+        #expect(result.stdout.bytes == 13)
+        #expect(harness.supervisorPID(sandbox.id) != nil, "the supervisor must outlive the lingering output")
+        try await harness.provider.kill(sandbox.id, reason: "done")
+        if let user = harness.sandboxUser(sandbox.id) {
+            #expect(await LocalSandboxHarness.noProcesses(ofUser: user, within: 5))
+        }
+    }
+
     @Test("a sandbox whose lease runs out ends by itself, and its running command is lost")
     func leaseExpiry() async throws {
         let harness = LocalSandboxHarness()

@@ -129,9 +129,10 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             projection.idempotencyKey = creation.idempotencyKey
             projection.createdAt = first.at
             if auditsInput {
-                let inputBytes = creation.input.canonicalBytes
-                guard input.json.canonicalBytes == inputBytes else {
-                    throw diverge(first, "the recorded input does not survive decoding unchanged")
+                // The whole record, its input decoded and encoded again, must be what was written.
+                let inputBytes = input.json.canonicalBytes
+                guard creation.canonicalPayload(inputBytes: inputBytes) == first.event else {
+                    throw diverge(first, "the creation record does not survive decoding unchanged (its input or its form)")
                 }
                 projection.inputHash = HashChain.sha256Hex(inputBytes)
             }
