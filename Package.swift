@@ -119,9 +119,12 @@ let package = Package(
         ),
 .testTarget(
             name: "EffectsTests",
-            dependencies: ["Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor"]
+            dependencies: [
+                "Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
-.testTarget(
+        .testTarget(
             name: "WorkerTests",
             dependencies: ["Effects", "Journal", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
         ),

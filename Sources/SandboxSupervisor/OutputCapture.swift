@@ -3,6 +3,8 @@ import RunStateMachine
 
 /// Keeps the head and the tail of an output stream within a byte budget, while counting and
 /// hashing every byte, so a command can print gigabytes and its supervisor's memory stays flat.
+/// With secrets, the stream is redacted first: what is kept, counted and hashed never holds
+/// them. ``finish()`` must be called at the end of the stream, before what was kept is read.
 public struct OutputCapture: Sendable {
     /// Bytes kept from the start (half the budget).
     public let headLimit: Int
@@ -13,18 +15,34 @@ public struct OutputCapture: Sendable {
     /// Where the next tail byte goes once the ring is full.
     private var tailStart = 0
     private var hasher = SHA256()
-    /// Bytes seen in all.
+    /// Bytes seen in all (after redaction).
     public private(set) var total: Int64 = 0
+    private var redactor: SecretRedactor?
 
-    /// A capture that keeps at most `budget` bytes.
-    public init(budget: Int) {
+    /// A capture that keeps at most `budget` bytes, with the values of `secrets` (name → value)
+    /// replaced by `[redacted NAME]`.
+    public init(budget: Int, redacting secrets: [String: String] = [:]) {
         headLimit = max(0, budget) / 2
         tailLimit = max(0, budget) - max(0, budget) / 2
         head.reserveCapacity(min(headLimit, 65_536))
+        redactor = SecretRedactor(secrets: secrets)
     }
 
     /// Takes the next chunk of the stream.
     public mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        guard redactor != nil else { return take(chunk) }
+        let redacted = redactor!.feed(chunk)
+        redacted.withUnsafeBytes { take($0) }
+    }
+
+    /// Ends the stream: takes what the redactor held back.
+    public mutating func finish() {
+        guard redactor != nil else { return }
+        let rest = redactor!.finish()
+        rest.withUnsafeBytes { take($0) }
+    }
+
+    private mutating func take(_ chunk: UnsafeRawBufferPointer) {
         guard !chunk.isEmpty else { return }
         hasher.update(bufferPointer: chunk)
         total += Int64(chunk.count)

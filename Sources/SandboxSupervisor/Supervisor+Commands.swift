@@ -49,8 +49,9 @@ extension Supervisor {
                 deadline: now + max(1, spec.timeoutMilliseconds),
                 stdout: output[0],
                 stderr: errors[0],
-                stdoutCapture: OutputCapture(budget: config.outputBytes),
-                stderrCapture: OutputCapture(budget: config.outputBytes)
+                // Values passed with a command are its secrets: they never reach what is kept.
+                stdoutCapture: OutputCapture(budget: config.outputBytes, redacting: spec.environment),
+                stderrCapture: OutputCapture(budget: config.outputBytes, redacting: spec.environment)
             )
         )
         return ControlReply(ok: true, detail: "started")
@@ -204,6 +205,8 @@ extension Supervisor {
         }
         running[index].stdout = -1
         running[index].stderr = -1
+        running[index].stdoutCapture.finish()
+        running[index].stderrCapture.finish()
     }
 
     /// Writes a command's captures, then its exit record (the record that says it ended).

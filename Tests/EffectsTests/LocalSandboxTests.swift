@@ -54,6 +54,23 @@ struct LocalSandboxTests {
         try await harness.provider.kill(sandbox.id, reason: "done")
     }
 
+    @Test("a command's secrets are redacted from its kept output, even when printed in pieces")
+    func redaction() async throws {
+        let harness = LocalSandboxHarness()
+        let sandbox = try await harness.provider.create(harness.request())
+        let canary = "canary-7f3a9c21"
+        // Printed whole, then in two writes a moment apart, on stdout and on stderr.
+        let command = #"echo "got $CANARY"; printf '%s' "${CANARY%????}"; sleep 0.2; printf '%s\n' "${CANARY#${CANARY%????}}"; echo "$CANARY" >&2"#
+        let result = try await harness.run(command, in: sandbox.id, key: "leak", environment: ["CANARY": canary])
+        #expect(result.exit == .exited(code: 0))
+        let stdout = harness.stdout(of: "leak", in: sandbox.id)
+        #expect(stdout == "got [redacted CANARY]\n[redacted CANARY]\n")
+        #expect(result.stdout.bytes == Int64(stdout.utf8.count))
+        let stderr = FileIO.readText(SandboxLayout(root: harness.provider.options.root, id: sandbox.id.value).command("leak").stderr) ?? ""
+        #expect(stderr == "[redacted CANARY]\n")
+        try await harness.provider.kill(sandbox.id, reason: "done")
+    }
+
     @Test("a command that exits while something it started still holds its output is recorded after a short linger")
     func lingeringOutput() async throws {
         // Without isolation, a process in a new session escapes the command's process group and
