@@ -28,8 +28,9 @@ public protocol EffectExecutor: Sendable {
     /// sandbox's lease) while the driver holds the run.
     func driving(_ state: Machine.State, run: RunRef, machine: Machine) async
 
-    /// Called when a driver lets go of a run (finished, parked, lease lost, shutdown): stop
-    /// keeping its resources alive; a resource nobody renews ends by itself.
+    /// Called when a driver lets go of a run (finished, parked for an operator, lease lost,
+    /// shutdown): stop keeping its resources alive; a resource nobody renews ends by itself. Not
+    /// called for a run parked until a time: its resources are kept until it is taken again.
     func released(_ run: RunRef) async
 
     /// Called once by the engine before it takes any run: end the external resources that no

@@ -54,6 +54,12 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
         defer { cancelSignals.forget(lease.run.number) }
         do {
             let result = try await driveHeld(lease, checkCancelAtStart: checkCancelAtStart)
+            // A run parked until a time (a retry's backoff) keeps what it holds alive meanwhile,
+            // so its sandbox is there when it is taken again; one parked for an operator, or let
+            // go otherwise, does not.
+            if case .parked(_, .some, _) = result {
+                return result
+            }
             await executor.released(lease.run)
             return result
         } catch {

@@ -145,6 +145,27 @@ struct EngineTests {
         #expect(try journal.verify().ok)
     }
 
+    @Test("a run parked for a long retry backoff keeps its sandbox alive; one parked for an operator lets go")
+    func parkedKeepsSandbox() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        defer { journal.close() }
+        // Backoff 60 s, far beyond two lease periods (4 s): the run parks in retryWait.
+        let spec = JobSpec(
+            kind: .shell,
+            name: "backoff",
+            steps: [StepSpec(name: "s", run: "true", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: 2, backoffMilliseconds: 60_000))]
+        )
+        let submitted = try await journal.submit(spec, at: SystemClock().now())
+        let world = World()
+        await world.failCommands(1)
+        let summary = try await Self.engine(journal, world).run()
+        #expect(summary.parked == 1)
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "retryWait")
+        #expect(await world.alive.count == 1)
+        #expect(await !world.released.contains(submitted.run.id.value))
+    }
+
     @Test("a non-idempotent step whose outcome was lost parks the run for an operator, sandbox kept")
     func parksLostOutcome() async throws {
         let directory = TemporaryDirectory()
@@ -161,6 +182,7 @@ struct EngineTests {
         #expect(summary.parked == 1)
         let state = try journal.run(matching: submitted.run.id.value).stateName
         #expect(state == "needsAttention")
+        #expect(await world.released.contains(submitted.run.id.value))
         #expect(await world.starts.values.allSatisfy { $0 == 1 })
         #expect(await world.alive.count == 1)
         #expect(try journal.verify().ok)

@@ -15,6 +15,9 @@ actor World {
     private(set) var sandboxes: [String: SandboxID] = [:]
     private(set) var alive: Set<SandboxID> = []
     private(set) var killed: Set<SandboxID> = []
+    /// Runs whose drivers let go of them (and of what they hold).
+    private(set) var released: [String] = []
+    func release(_ run: String) { released.append(run) }
     private(set) var commands: [String: CommandRecord] = [:]
     /// How many times each command key was started (at most once for non-idempotent steps).
     private(set) var starts: [String: Int] = [:]
@@ -119,6 +122,10 @@ struct WorldExecutor: EffectExecutor {
         case .callModel, .runTool:
             return .effectInDoubt(intent: intent.id, reason: "the simulated world has no model")
         }
+    }
+
+    func released(_ run: RunRef) async {
+        await world.release(run.id.value)
     }
 
     func reconcile(_ intent: EffectIntent<SandboxJobEffect>, context: EffectContext<SandboxJob>) async -> ReconcileFinding<SandboxJobEvent> {
