@@ -12,13 +12,16 @@ struct SandboxContainmentTests {
     func inheritedDescriptors() async throws {
         let harness = LocalSandboxHarness()
         let leaked = open("/etc/hostname", O_RDONLY)  // deliberately not close-on-exec
-        #expect(dup2(leaked, 57) == 57)
+        // A high descriptor too, taken where one is free: dup2 onto a fixed number would close
+        // whatever another test running alongside had open there (a journal's database file).
+        let high = fcntl(leaked, F_DUPFD, 900)
+        #expect(high >= 900)
         defer {
-            close(57)
+            close(high)
             close(leaked)
         }
         let sandbox = try await harness.provider.create(harness.request())
-        let result = try await harness.run("ls /proc/self/fd | tr '\\n' ' '; test -e /proc/self/fd/57 && echo LEAK || echo clean", in: sandbox.id, key: "fds")
+        let result = try await harness.run("ls /proc/self/fd | tr '\\n' ' '; test -e /proc/self/fd/\(high) && echo LEAK || echo clean", in: sandbox.id, key: "fds")
         #expect(result.exit == .exited(code: 0))
         #expect(harness.stdout(of: "fds", in: sandbox.id) == "0 1 2 3 clean\n")
         try await harness.provider.kill(sandbox.id, reason: "done")

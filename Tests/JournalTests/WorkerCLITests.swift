@@ -110,7 +110,9 @@ struct WorkerCLITests {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite")
         try await VerifyTests.makeJournal(at: db, runs: 1)
-        #expect(try Self.worker(["verify", "--db", db]).status == 0)
+        let clean = try Self.worker(["verify", "--db", db])
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.sorted() ?? []
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)\nfiles: \(files)")
         try rawSQL(db, VerifyTests.dropTriggers + sql)
         let result = try Self.worker(["verify", "--db", db])
         #expect(result.status == 1)
