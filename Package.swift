@@ -96,6 +96,7 @@ let package = Package(
             name: "RunStateMachineTests",
             dependencies: [
                 "RunStateMachine",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

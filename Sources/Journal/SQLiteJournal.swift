@@ -28,6 +28,14 @@ public final class SQLiteJournal: Sendable {
     /// The head file of the database at `path`.
     public static func headPath(for path: String) -> String { path + ".head" }
 
+    /// Removes the journal at `path` and the files beside it (WAL, shared memory, head, lock):
+    /// for benchmarks' scratch journals, never a worker's.
+    package static func removeFiles(at path: String) {
+        for suffix in ["", "-wal", "-shm", ".head", ".lock"] {
+            unlink(path + suffix)
+        }
+    }
+
     /// The schema version this build writes.
     public static var schemaVersion: Int { Migration.sqlite.last?.version ?? 0 }
 

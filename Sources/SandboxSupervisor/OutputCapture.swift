@@ -95,7 +95,7 @@ public struct OutputCapture: Sendable {
 
     /// The journal's record of the stream: size, hash, whether it was cut.
     public var digest: OutputDigest {
-        let hex = SandboxLayout.hex(hasher.finalize())
+        let hex = ContentHash.hex(hasher.finalize())
         return OutputDigest(bytes: total, sha256: hex, truncated: truncated)
     }
 }

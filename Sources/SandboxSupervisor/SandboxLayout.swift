@@ -1,4 +1,5 @@
 import Crypto
+import RunStateMachine
 
 /// Where a local sandbox keeps its state: one directory per sandbox under a root.
 ///
@@ -30,7 +31,7 @@ public struct SandboxLayout: Sendable {
 
     /// The id of the sandbox created by the intent with `effectKey`.
     public static func id(forEffectKey effectKey: String) -> String {
-        "sbx-" + hex(SHA256.hash(data: Array(effectKey.utf8))).prefix(20)
+        "sbx-" + ContentHash.hex(SHA256.hash(data: Array(effectKey.utf8))).prefix(20)
     }
 
     /// Whether `id` has the shape of a local sandbox id (and is therefore safe as a file name).
@@ -59,23 +60,13 @@ public struct SandboxLayout: Sendable {
 
     /// The directory of the command with `key`.
     public func command(_ key: String) -> CommandLayout {
-        CommandLayout(directory: "\(commands)/" + Self.hex(SHA256.hash(data: Array(key.utf8))).prefix(32))
+        CommandLayout(directory: "\(commands)/" + ContentHash.hex(SHA256.hash(data: Array(key.utf8))).prefix(32))
     }
 
     /// The name of the supervisor's control socket (abstract namespace, so no path-length limit
     /// and nothing to clean up): derived from the sandbox directory.
     public var socketName: String {
-        "runlog-sbx/" + Self.hex(SHA256.hash(data: Array(directory.utf8))).prefix(40)
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        "runlog-sbx/" + ContentHash.hex(SHA256.hash(data: Array(directory.utf8))).prefix(40)
     }
 }
 

@@ -1,6 +1,7 @@
 import PropertyBased
 import RunStateMachine
 import Testing
+import TestSupport
 
 /// Drives a sandbox-job run with events chosen from a list of random numbers: mostly plausible
 /// outcomes of what the state awaits (successes and failures), timers when due, and now and then
@@ -247,18 +248,5 @@ struct SandboxJobPropertyTests {
         #expect(Set(SandboxJob.definition.states.map(\.name)).subtracting(visited).sorted() == [])
         let declared = Set(SandboxJob.definition.edges.map { "\($0.from)|\($0.event)|\($0.to)" })
         #expect(declared.subtracting(edges).sorted() == [])
-    }
-}
-
-/// A tiny deterministic generator for coverage loops.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

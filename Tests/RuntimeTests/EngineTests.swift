@@ -17,12 +17,28 @@ struct EngineTests {
         )
     }
 
-    static func engine(_ journal: SQLiteJournal, _ world: World, owner: String = "test", lease: Int64 = 2000, untilIdle: Bool = true) -> Engine<WorldExecutor> {
+    static func engine(
+        _ journal: SQLiteJournal,
+        _ world: World,
+        owner: String = "test",
+        lease: Int64 = 2000,
+        untilIdle: Bool = true,
+        exclusive: Bool = false
+    ) -> Engine<WorldExecutor> {
         Engine(
             journal: journal,
             executor: WorldExecutor(world: world, clock: SystemClock()),
-            options: EngineOptions(owner: owner, concurrency: 16, leaseMilliseconds: lease, pollMilliseconds: 10, untilIdle: untilIdle)
+            options: EngineOptions(owner: owner, concurrency: 16, leaseMilliseconds: lease, pollMilliseconds: 10, untilIdle: untilIdle, exclusive: exclusive)
         )
+    }
+
+    /// A worker ("first") that drives the journal's runs until `condition` holds, then stops
+    /// without another word, as one that died: its leases are left to run out.
+    static func workerDies(_ journal: SQLiteJournal, _ world: World, lease: Int64, when condition: () async -> Bool) async throws {
+        let first = Task { try await engine(journal, world, owner: "first", lease: lease, untilIdle: false).run() }
+        try await eventually(condition)
+        first.cancel()
+        _ = try? await first.value
     }
 
     /// Waits (bounded) until `condition` holds.
@@ -78,10 +94,7 @@ struct EngineTests {
         let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
         let world = World()
         await world.hang(kind: "runStep")
-        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
-        try await Self.eventually { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
-        first.cancel()
-        _ = try? await first.value
+        try await Self.workerDies(journal, world, lease: 300) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
         let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
         #expect(summary.finished == 1)
@@ -100,10 +113,7 @@ struct EngineTests {
         let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
         let world = World()
         await world.hangAfterCommand(true)
-        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
-        try await Self.eventually { await world.starts.count == 1 }
-        first.cancel()
-        _ = try? await first.value
+        try await Self.workerDies(journal, world, lease: 300) { await world.starts.count == 1 }
         await world.hangAfterCommand(false)
         _ = try await Self.engine(journal, world, owner: "second", lease: 300).run()
         #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
@@ -120,22 +130,14 @@ struct EngineTests {
         let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
         let world = World()
         await world.hang(kind: "runStep")
-        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 60_000, untilIdle: false).run() }
-        try await Self.eventually { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
-        first.cancel()
-        _ = try? await first.value
+        try await Self.workerDies(journal, world, lease: 60_000) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
         // The dead worker's lease runs for another minute: only a worker that knows it is the
         // journal's only owner may take the run now.
         #expect(try journal.runnable(at: SystemClock().now()).isEmpty)
         #expect(try journal.runnable(at: SystemClock().now(), ignoringLeases: true).map(\.run) == [submitted.run])
-        let engine = Engine(
-            journal: journal,
-            executor: WorldExecutor(world: world, clock: SystemClock()),
-            options: EngineOptions(owner: "second", concurrency: 4, pollMilliseconds: 10, untilIdle: true, exclusive: true)
-        )
         let started = ContinuousClock.now
-        let summary = try await engine.run()
+        let summary = try await Self.engine(journal, world, owner: "second", lease: 60_000, exclusive: true).run()
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(summary.finished == 1)
         let run = try journal.run(matching: submitted.run.id.value)
@@ -174,10 +176,7 @@ struct EngineTests {
         let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
         let world = World()
         await world.loseCommands(1)
-        let first = Task { try await Self.engine(journal, world, owner: "first", lease: 300, untilIdle: false).run() }
-        try await Self.eventually { await world.starts.count == 1 }
-        first.cancel()
-        _ = try? await first.value
+        try await Self.workerDies(journal, world, lease: 300) { await world.starts.count == 1 }
         let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
         #expect(summary.parked == 1)
         let state = try journal.run(matching: submitted.run.id.value).stateName

@@ -1,6 +1,7 @@
 import Failpoints
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `worker` binary, killed with SIGKILL at each named failpoint and at random instants,
 /// restarted until idle. Afterwards every run succeeded, every non-idempotent step ran exactly
@@ -56,18 +57,5 @@ struct WorkerCrashTests {
         try await Self.finish(harness)
         try await Self.checkInvariants(harness, runs: runs)
         #expect(kills > 0)
-    }
-}
-
-/// A small seeded generator, so a failing seed replays.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -39,8 +39,8 @@ public enum JournalBenchmark {
     public static func run(in directory: String, options: Options = Options()) async throws -> JournalBenchmarkResult {
         var result = JournalBenchmarkResult()
         let path = directory + "/bench-journal.sqlite"
-        remove(path)
-        defer { remove(path) }
+        SQLiteJournal.removeFiles(at: path)
+        defer { SQLiteJournal.removeFiles(at: path) }
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
 
@@ -100,12 +100,6 @@ public enum JournalBenchmark {
         result.rawRowsPerSecond = raw.rowsPerSecond
         result.rawCommitP50Milliseconds = raw.commitP50
         return result
-    }
-
-    private static func remove(_ path: String) {
-        for suffix in ["", "-wal", "-shm", ".head", ".lock"] {
-            unlink(path + suffix)
-        }
     }
 
     /// Submits and leases `runsPerAppender` runs per appender (untimed), then times the

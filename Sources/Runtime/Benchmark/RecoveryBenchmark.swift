@@ -17,8 +17,8 @@ public enum RecoveryBenchmark {
     /// are created and removed).
     public static func run(in directory: String, runs: Int = 10_000) async throws -> RecoveryBenchmarkResult {
         let path = "\(directory)/bench-recovery.sqlite"
-        RunsBenchmark.removeJournal(path)
-        defer { RunsBenchmark.removeJournal(path) }
+        SQLiteJournal.removeFiles(at: path)
+        defer { SQLiteJournal.removeFiles(at: path) }
         let clock = SystemClock()
         let provider = InstantSandboxProvider()
         provider.holdsCommands = true

@@ -84,8 +84,8 @@ public enum RunsBenchmark {
 
     static func phase(in directory: String, runs: Int, concurrency: Int, steps: Int) async throws -> Phase {
         let path = "\(directory)/bench-runs-c\(concurrency).sqlite"
-        removeJournal(path)
-        defer { removeJournal(path) }
+        SQLiteJournal.removeFiles(at: path)
+        defer { SQLiteJournal.removeFiles(at: path) }
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
         let clock = SystemClock()
@@ -129,12 +129,5 @@ public enum RunsBenchmark {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    /// Removes a benchmark journal and its side files.
-    static func removeJournal(_ path: String) {
-        for suffix in ["", "-wal", "-shm", ".head", ".lock"] {
-            unlink(path + suffix)
-        }
     }
 }
