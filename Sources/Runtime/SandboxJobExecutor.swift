@@ -19,9 +19,31 @@ public struct SandboxJobExecutor: EffectExecutor {
         SandboxJobEffects.Target(runID: context.run.id.value, job: context.machine, epoch: context.epoch, key: context.key)
     }
 
-    /// Performs the effect; see ``SandboxJobEffects/perform(_:for:)``.
+    /// Performs the effect; see ``SandboxJobEffects/perform(_:for:)``. A model or tool call is
+    /// given the agent's conversation as the journal has it.
     public func perform(_ intent: EffectIntent<SandboxJobEffect>, context: EffectContext<SandboxJob>) async throws -> SandboxJobEvent {
-        try await effects.perform(intent, for: target(context))
+        var target = target(context)
+        switch intent.effect {
+        case .callModel, .runTool:
+            do {
+                target.conversation = try AgentConversation.load(context.run, from: context.journal)
+            } catch {
+                // Without the conversation the call cannot be made; the journal being unreadable
+                // is a failure the next attempt may not see.
+                return unreadable(intent, error)
+            }
+        default:
+            break
+        }
+        return try await effects.perform(intent, for: target)
+    }
+
+    private func unreadable(_ intent: EffectIntent<SandboxJobEffect>, _ error: JournalError) -> SandboxJobEvent {
+        let reason = "the run's conversation could not be read from the journal: \(error)"
+        if case .runTool = intent.effect {
+            return .toolFinished(intent: intent.id, result: ToolResult(isError: true, content: "The tool call was not run: \(reason)."))
+        }
+        return .modelCallFailed(intent: intent.id, reason: reason, retryable: true, retryAfterMilliseconds: nil, at: effects.now())
     }
 
     /// Reconciles the effect; see ``SandboxJobEffects/reconcile(_:for:)``.

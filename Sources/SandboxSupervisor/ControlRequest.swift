@@ -17,17 +17,22 @@ extension ControlRequest: JSONCodable {
         let fields = try JSONFields(json)
         switch try fields.string("op") {
         case "run":
-            var environment: [String: String] = [:]
-            let env = try JSONFields(try fields.required("env"), path: "env")
-            for member in env.values {
-                environment[member.key] = try env.string(member.key)
+            func variables(_ name: String) throws(JSONDecodingError) -> [String: String] {
+                var variables: [String: String] = [:]
+                guard let value = fields.optional(name) else { return variables }
+                let members = try JSONFields(value, path: name)
+                for member in members.values {
+                    variables[member.key] = try members.string(member.key)
+                }
+                return variables
             }
             self = .run(
                 CommandSpec(
                     key: try fields.string("key"),
                     command: try fields.string("command"),
                     timeoutMilliseconds: try fields.int64("timeoutMs"),
-                    environment: environment
+                    environment: try variables("env"),
+                    secrets: try variables("secrets")
                 )
             )
         case "kill":
@@ -49,6 +54,7 @@ extension ControlRequest: JSONCodable {
                 "command": .string(spec.command),
                 "timeoutMs": .int(spec.timeoutMilliseconds),
                 "env": .object(JSONObject(spec.environment.mapValues(JSONValue.string))),
+                "secrets": .object(JSONObject(spec.secrets.mapValues(JSONValue.string))),
             ]
         case .kill(let reason):
             ["op": "kill", "reason": .string(reason)]

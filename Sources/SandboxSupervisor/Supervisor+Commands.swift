@@ -50,8 +50,8 @@ extension Supervisor {
                 stdout: output[0],
                 stderr: errors[0],
                 // Values passed with a command are its secrets: they never reach what is kept.
-                stdoutCapture: OutputCapture(budget: config.outputBytes, redacting: spec.environment),
-                stderrCapture: OutputCapture(budget: config.outputBytes, redacting: spec.environment)
+                stdoutCapture: OutputCapture(budget: config.outputBytes, redacting: spec.secrets),
+                stderrCapture: OutputCapture(budget: config.outputBytes, redacting: spec.secrets)
             )
         )
         return ControlReply(ok: true, detail: "started")
@@ -66,7 +66,7 @@ extension Supervisor {
     /// Creates the command's process under the configured confinement.
     func spawn(_ spec: CommandSpec, stdout: Int32, stderr: Int32) -> SpawnOutcome {
         var environment = config.environment
-        for (name, value) in spec.environment {
+        for (name, value) in spec.environment.merging(spec.secrets, uniquingKeysWith: { _, secret in secret }) {
             environment[name] = value
         }
         let argv = CStringArray(config.launcher + [spec.command])

@@ -42,8 +42,8 @@ final class LocalSandboxHarness: Sendable {
     }
 
     /// Runs `command` in `sandbox` and waits for its result.
-    func run(_ command: String, in sandbox: SandboxID, key: String = UUID().uuidString, timeout: Int = 30, environment: [String: String] = [:]) async throws -> StepResult {
-        try await provider.start(CommandRequest(key: key, command: command, timeoutSeconds: timeout, environment: environment), in: sandbox)
+    func run(_ command: String, in sandbox: SandboxID, key: String = UUID().uuidString, timeout: Int = 30, secrets: [String: String] = [:]) async throws -> StepResult {
+        try await provider.start(CommandRequest(key: key, command: command, timeoutSeconds: timeout, secrets: secrets), in: sandbox)
         return try await provider.wait(forCommand: key, in: sandbox)
     }
 

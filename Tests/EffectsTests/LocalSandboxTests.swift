@@ -61,7 +61,7 @@ struct LocalSandboxTests {
         let canary = "canary-7f3a9c21"
         // Printed whole, then in two writes a moment apart, on stdout and on stderr.
         let command = #"echo "got $CANARY"; printf '%s' "${CANARY%????}"; sleep 0.2; printf '%s\n' "${CANARY#${CANARY%????}}"; echo "$CANARY" >&2"#
-        let result = try await harness.run(command, in: sandbox.id, key: "leak", environment: ["CANARY": canary])
+        let result = try await harness.run(command, in: sandbox.id, key: "leak", secrets: ["CANARY": canary])
         #expect(result.exit == .exited(code: 0))
         let stdout = harness.stdout(of: "leak", in: sandbox.id)
         #expect(stdout == "got [redacted CANARY]\n[redacted CANARY]\n")

@@ -39,7 +39,7 @@ struct SandboxContainmentTests {
                 key: key,
                 command: "sleep 0.3; tr '\\0' '\\n' < /proc/1/environ; echo ---; tr '\\0' ' ' < /proc/1/cmdline",
                 timeoutSeconds: 10,
-                environment: ["API_TOKEN": "secret-canary-51c"]
+                secrets: ["API_TOKEN": "secret-canary-51c"]
             ),
             in: sandbox.id
         )

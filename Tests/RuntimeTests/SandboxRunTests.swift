@@ -29,35 +29,49 @@ struct SandboxRunTests {
             LocalSandboxOptions(root: directory.file("sandboxes"), supervisorPath: LocalSandboxOptions.defaultSupervisorPath())
         }
 
-        func executor() -> SandboxJobExecutor {
+        /// The executor; agent runs call the model at `modelURL` with `secrets`' ANTHROPIC_API_KEY.
+        func executor(modelURL: String = "http://127.0.0.1:9", secrets: [String: String] = Fixture.secrets) -> SandboxJobExecutor {
             let clock = SystemClock()
+            var model = AnthropicConfiguration(baseURL: modelURL)
+            model.requestTimeoutSeconds = 5
             return SandboxJobExecutor(
                 effects: SandboxJobEffects(
                     local: LocalSandboxProvider(options: options),
-                    secrets: SecretStore(values: ["DEMO_TOKEN": "token-value"]),
+                    secrets: SecretStore(values: secrets),
                     artifactsDirectory: directory.file("artifacts"),
+                    model: AnthropicClient(configuration: model),
                     now: { clock.now() }
                 )
             )
         }
 
-        func engine(owner: String = "test", untilIdle: Bool = true) -> Engine<SandboxJobExecutor> {
+        static let secrets = ["DEMO_TOKEN": "token-value", "ANTHROPIC_API_KEY": "sk-ant-canary-7f3a9c"]
+
+        func engine(
+            owner: String = "test",
+            untilIdle: Bool = true,
+            modelURL: String = "http://127.0.0.1:9",
+            secrets: [String: String] = Fixture.secrets
+        ) -> Engine<SandboxJobExecutor> {
             Engine(
                 journal: journal,
-                executor: executor(),
+                executor: executor(modelURL: modelURL, secrets: secrets),
                 options: EngineOptions(owner: owner, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle)
             )
         }
 
+        /// Every test job's sandbox: the demo secret, `/ledger` mounted.
+        var sandbox: SandboxSpec {
+            SandboxSpec(timeoutSeconds: 10, secrets: ["DEMO_TOKEN"], mounts: [MountSpec(host: ledger, sandbox: "/ledger", readOnly: false)])
+        }
+
         func submit(_ steps: [StepSpec], collect: [String] = [], deadlineSeconds: Int = 600) async throws -> RunRef {
-            let spec = JobSpec(
-                kind: .shell,
-                name: "test",
-                deadlineSeconds: deadlineSeconds,
-                sandbox: SandboxSpec(timeoutSeconds: 10, secrets: ["DEMO_TOKEN"], mounts: [MountSpec(host: ledger, sandbox: "/ledger", readOnly: false)]),
-                steps: steps,
-                collect: collect
-            )
+            let spec = JobSpec(kind: .shell, name: "test", deadlineSeconds: deadlineSeconds, sandbox: sandbox, steps: steps, collect: collect)
+            return try await journal.submit(spec, at: SystemClock().now()).run
+        }
+
+        func submit(agent: AgentSpec, deadlineSeconds: Int = 600) async throws -> RunRef {
+            let spec = JobSpec(kind: .agent, name: "agent", deadlineSeconds: deadlineSeconds, sandbox: sandbox, agent: agent)
             return try await journal.submit(spec, at: SystemClock().now()).run
         }
 

@@ -120,6 +120,11 @@ public final class InstantSandboxProvider: SandboxProvider {
         }
     }
 
+    /// Commands of in-process sandboxes print nothing.
+    public func output(ofCommand key: String, in id: SandboxID) async throws(SandboxError) -> CommandOutput {
+        CommandOutput()
+    }
+
     /// In-process sandboxes hold no files.
     public func copyOut(_ path: String, from id: SandboxID, to destination: String) async throws(SandboxError) -> ArtifactDigest {
         throw .invalidRequest("in-process sandboxes hold no files; \(path) cannot be collected")

@@ -18,7 +18,8 @@ extension LocalSandboxProvider {
             key: command.key,
             command: command.command,
             timeoutMilliseconds: Int64(command.timeoutSeconds) * 1000,
-            environment: command.environment
+            environment: command.environment,
+            secrets: command.secrets
         )
         let request = ControlRequest.run(spec).json.canonicalBytes
         let answer: Result<[UInt8], ControlSocket.Failure> = await Blocking.run {
@@ -88,6 +89,12 @@ extension LocalSandboxProvider {
                 }
             }
         }
+    }
+
+    /// Reads the command's captured streams (each already within the sandbox's output budget).
+    public func output(ofCommand key: String, in id: SandboxID) async throws(SandboxError) -> CommandOutput {
+        let files = try layout(id).command(key)
+        return CommandOutput(stdout: FileIO.read(files.stdout) ?? [], stderr: FileIO.read(files.stderr) ?? [])
     }
 
     /// Copies a regular file out of the workspace, refusing paths that leave it (`..`, absolute

@@ -8,12 +8,15 @@ public struct CommandRequest: Sendable {
     public var timeoutSeconds: Int
     /// Environment variables, secrets included (passed in the environment, never in argv).
     public var environment: [String: String]
+    /// Secret variables (from the worker's secrets), added last and redacted from the output.
+    public var secrets: [String: String]
 
     /// Creates a request.
-    public init(key: String, command: String, timeoutSeconds: Int, environment: [String: String]) {
+    public init(key: String, command: String, timeoutSeconds: Int, environment: [String: String] = [:], secrets: [String: String] = [:]) {
         self.key = key
         self.command = command
         self.timeoutSeconds = timeoutSeconds
         self.environment = environment
+        self.secrets = secrets
     }
 }

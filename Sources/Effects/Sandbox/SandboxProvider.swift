@@ -37,6 +37,9 @@ public protocol SandboxProvider: Sendable {
     /// - Throws: `CancellationError` when the waiting task is cancelled (the command goes on).
     func wait(forCommand key: String, in id: SandboxID) async throws -> StepResult
 
+    /// What the sandbox kept of the output of the command with `key` (empty streams if none
+    /// was kept).
+    func output(ofCommand key: String, in id: SandboxID) async throws(SandboxError) -> CommandOutput
     /// Copies the workspace file at `path` (relative to the workspace) to the host path
     /// `destination`, and returns its size and hash.
     func copyOut(_ path: String, from id: SandboxID, to destination: String) async throws(SandboxError) -> ArtifactDigest

@@ -16,12 +16,21 @@ public struct SandboxJobEffects: Sendable {
     public let keeper: SandboxKeeper
     /// The time outcomes are stamped with.
     public let now: @Sendable () -> Timestamp
+    /// The model agent runs call.
+    public let model: AnthropicClient
 
     /// Creates the effects of sandbox jobs.
-    public init(local: any SandboxProvider, secrets: SecretStore, artifactsDirectory: String, now: @escaping @Sendable () -> Timestamp) {
+    public init(
+        local: any SandboxProvider,
+        secrets: SecretStore,
+        artifactsDirectory: String,
+        model: AnthropicClient = AnthropicClient(configuration: AnthropicConfiguration()),
+        now: @escaping @Sendable () -> Timestamp
+    ) {
         self.local = local
         self.secrets = secrets
         self.artifactsDirectory = artifactsDirectory
+        self.model = model
         self.now = now
         self.keeper = SandboxKeeper(provider: local, now: now)
     }
@@ -36,13 +45,17 @@ public struct SandboxJobEffects: Sendable {
         public var epoch: Int64
         /// The intent's idempotency key.
         public var key: String
+        /// The agent's conversation so far, as the journal has it (model calls and tool calls
+        /// only; empty for other effects).
+        public var conversation: AgentConversation
 
         /// Creates a target.
-        public init(runID: String, job: SandboxJob, epoch: Int64, key: String) {
+        public init(runID: String, job: SandboxJob, epoch: Int64, key: String, conversation: AgentConversation = AgentConversation()) {
             self.runID = runID
             self.job = job
             self.epoch = epoch
             self.key = key
+            self.conversation = conversation
         }
     }
 
@@ -62,15 +75,9 @@ public struct SandboxJobEffects: Sendable {
             let result = try await runCommand(step.run, timeoutSeconds: step.timeoutSeconds, in: sandbox, for: target)
             return .stepFinished(intent: intent.id, result: result, at: now())
         case .callModel:
-            return .modelCallFailed(
-                intent: intent.id,
-                reason: "agent runs need the Anthropic model client, which this worker does not include yet",
-                retryable: false,
-                retryAfterMilliseconds: nil,
-                at: now()
-            )
-        case .runTool:
-            return .toolFinished(intent: intent.id, result: ToolResult(isError: true, content: "this worker cannot run agent tools yet"))
+            return try await callModel(intent.id, for: target)
+        case .runTool(let sandbox, let turn, _, let call):
+            return try await runTool(intent.id, call: call, turn: turn, in: sandbox, for: target)
         case .collectArtifacts(let sandbox):
             var artifacts: [ArtifactDigest] = []
             for path in spec.collect {
@@ -110,12 +117,12 @@ public struct SandboxJobEffects: Sendable {
             case .notStarted:
                 return .notHappened
             case .finished(let result):
-                return .happened(outcome(of: intent, result: result))
+                return .happened(await outcome(of: intent, result: result, in: sandbox, key: target.key))
             case .running:
                 guard let result = try? await local.wait(forCommand: target.key, in: sandbox) else {
                     return .unknown(reason: "the worker stopped while waiting for the command")
                 }
-                return .happened(outcome(of: intent, result: result))
+                return .happened(await outcome(of: intent, result: result, in: sandbox, key: target.key))
             case .lost(let reason):
                 return .unknown(reason: "the sandbox ended while the command ran (\(reason))")
             case .unknowable(let reason):
@@ -177,15 +184,22 @@ public struct SandboxJobEffects: Sendable {
         }
     }
 
-    /// Starts a command with the spec's secrets and waits for it. A command whose start could not
-    /// be confirmed is looked up by its key before it is called not started.
-    private func runCommand(_ command: String, timeoutSeconds: Int, in sandbox: SandboxID, for target: Target) async throws -> StepResult {
-        let environment: [String: String]
+    /// Starts a command with the spec's secrets (and `extraEnvironment`) and waits for it. A
+    /// command whose start could not be confirmed is looked up by its key before it is called
+    /// not started.
+    private func runCommand(
+        _ command: String,
+        timeoutSeconds: Int,
+        extraEnvironment: [String: String] = [:],
+        in sandbox: SandboxID,
+        for target: Target
+    ) async throws -> StepResult {
+        let values: [String: String]
         switch secrets.resolve(target.job.input.sandbox.secrets) {
-        case .success(let values): environment = values
+        case .success(let resolved): values = resolved
         case .failure(let missing): return StepResult(exit: .failedToStart(reason: missing.description))
         }
-        let request = CommandRequest(key: target.key, command: command, timeoutSeconds: timeoutSeconds, environment: environment)
+        let request = CommandRequest(key: target.key, command: command, timeoutSeconds: timeoutSeconds, environment: extraEnvironment, secrets: values)
         do {
             try await local.start(request, in: sandbox)
         } catch .gone(_, let reason) {
@@ -198,10 +212,49 @@ public struct SandboxJobEffects: Sendable {
         return try await local.wait(forCommand: target.key, in: sandbox)
     }
 
-    private func outcome(of intent: EffectIntent<SandboxJobEffect>, result: StepResult) -> SandboxJobEvent {
+    private func outcome(of intent: EffectIntent<SandboxJobEffect>, result: StepResult, in sandbox: SandboxID, key: String) async -> SandboxJobEvent {
         if case .runTool = intent.effect {
-            return .toolFinished(intent: intent.id, result: ToolResult(isError: !result.exit.isSuccess, content: "\(result.exit)"))
+            return .toolFinished(intent: intent.id, result: await toolResult(result, in: sandbox, key: key))
         }
         return .stepFinished(intent: intent.id, result: result, at: now())
+    }
+
+    /// Asks the model for the next turn of the conversation the journal holds.
+    private func callModel(_ intent: IntentID, for target: Target) async throws -> SandboxJobEvent {
+        guard let agent = target.job.input.agent else {
+            return ModelCallOutcome.failed(reason: "the job has no agent section").event(intent: intent, at: now())
+        }
+        guard agent.egress == .worker else {
+            return ModelCallOutcome.failed(
+                reason: "\"egress\": \"sandbox\" is not supported by this worker yet; use \"egress\": \"worker\""
+            ).event(intent: intent, at: now())
+        }
+        let key: String
+        switch secrets.resolve([AnthropicConfiguration.apiKeySecret]) {
+        case .success(let values): key = values[AnthropicConfiguration.apiKeySecret] ?? ""
+        case .failure(let missing): return ModelCallOutcome.failed(reason: missing.description).event(intent: intent, at: now())
+        }
+        let body = AnthropicMessages.requestBody(agent: agent, messages: target.conversation.messages(prompt: agent.prompt))
+        return try await model.createMessage(body, apiKey: key).event(intent: intent, at: now())
+    }
+
+    /// Runs one tool call in the sandbox under the intent's key (at most once), or answers it
+    /// with an error result when the call cannot run (unknown tool, malformed input).
+    private func runTool(_ intent: IntentID, call: ToolCallRef, turn: Int, in sandbox: SandboxID, for target: Target) async throws -> SandboxJobEvent {
+        let spec = target.job.input
+        let input = target.conversation.input(of: call, turn: turn)
+        switch AgentToolbox.prepare(call, input: input, offered: spec.agent?.tools ?? []) {
+        case .refuse(let refusal):
+            return .toolFinished(intent: intent, result: refusal)
+        case .run(let command):
+            let timeout = min(AgentToolbox.timeoutSeconds, spec.sandbox.timeoutSeconds)
+            let result = try await runCommand(command.command, timeoutSeconds: timeout, extraEnvironment: command.environment, in: sandbox, for: target)
+            return .toolFinished(intent: intent, result: await toolResult(result, in: sandbox, key: target.key))
+        }
+    }
+
+    private func toolResult(_ result: StepResult, in sandbox: SandboxID, key: String) async -> ToolResult {
+        let output = (try? await local.output(ofCommand: key, in: sandbox)) ?? CommandOutput()
+        return AgentToolbox.result(of: result, output: output)
     }
 }

@@ -34,7 +34,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 let state = record.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }?.name ?? ""
                 let answers = record.answers.map { " [answers \($0)]" } ?? ""
                 rows.append(["\(record.runSeq)", "\(record.at)", view.describe(record) + answers, state.isEmpty ? "" : "→ \(state)"])
-                for intent in RunView.decodeIntents(record.intents) {
+                for intent in record.decodedIntents(as: SandboxJobEffect.self) {
                     let fate = view.intents[intent.id]?.fate ?? "pending"
                     rows.append(["", "", "  ⇢ \(intent.id) \(intent.effect) [\(intent.policy.rawValue)], \(fate)", ""])
                 }

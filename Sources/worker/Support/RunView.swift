@@ -33,13 +33,13 @@ struct RunView {
         creation = records.first.flatMap { try? RunCreation(payload: $0.event) }
         state = records.last(where: { $0.state != nil })?.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }
         for record in records {
-            for intent in Self.decodeIntents(record.intents) {
+            for intent in record.decodedIntents(as: SandboxJobEffect.self) {
                 intents[intent.id] = Intent(id: intent.id, effect: intent.effect, policy: intent.policy)
             }
             if let answered = record.answers {
                 intents[answered]?.answeredBy = record.runSeq
             }
-            for abandoned in Self.decodeIDs(record.abandons) {
+            for abandoned in record.decodedAbandons() {
                 intents[abandoned]?.abandonedBy = record.runSeq
             }
         }
@@ -52,16 +52,6 @@ struct RunView {
 
     /// The effect key of an intent: `<run>/<seq>/<index>`.
     func key(_ id: IntentID) -> String { "\(summary.run.id)/\(id)" }
-
-    static func decodeIntents(_ bytes: [UInt8]?) -> [EffectIntent<SandboxJobEffect>] {
-        guard let bytes, case .array(let elements)? = try? JSONValue.parse(bytes) else { return [] }
-        return elements.compactMap { try? EffectIntent<SandboxJobEffect>(json: $0) }
-    }
-
-    static func decodeIDs(_ bytes: [UInt8]?) -> [IntentID] {
-        guard let bytes, case .array(let elements)? = try? JSONValue.parse(bytes) else { return [] }
-        return elements.compactMap { try? IntentID(json: $0) }
-    }
 
     /// A line describing what a record says.
     func describe(_ record: JournalRecord) -> String {

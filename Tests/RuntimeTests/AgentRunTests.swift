@@ -1,0 +1,150 @@
+import Effects
+import Foundation
+import Journal
+import RunStateMachine
+import Runtime
+import Testing
+import TestSupport
+
+/// Agent runs end to end: the engine, a local sandbox, the real Anthropic client, and the
+/// loopback fake of the Messages API.
+@Suite("Agent runs", .serialized)
+struct AgentRunTests {
+    typealias Fixture = SandboxRunTests.Fixture
+    static let key = Fixture.secrets["ANTHROPIC_API_KEY"]!
+    static let hello = AgentSpec(model: "claude-fake", prompt: "Create hello.txt containing hi, then show it.", maxTurns: 5)
+
+    static func events(_ f: Fixture, _ run: RunRef) throws -> [SandboxJobEvent] {
+        try f.journal.records(of: run).compactMap { $0.decodedEvent(as: SandboxJobEvent.self) }
+    }
+
+    @Test("the model's tool calls run in the sandbox, their results go back, the run ends at end_turn")
+    func helloFile() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key)
+        let server = try await fake.serve()
+        defer { Task { await server.stop() } }
+        let run = try await f.submit(agent: Self.hello)
+        _ = try await f.engine(modelURL: server.baseURL).run()
+        #expect(try f.state(run) == "succeeded")
+        // One request per turn, each answered; the last carries the shell tool's output.
+        #expect(fake.received.map(\.turn) == [0, 1, 2])
+        #expect(fake.received.allSatisfy { $0.status == 200 })
+        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
+            if case .toolFinished(_, let result) = event { return result }
+            return nil
+        }
+        #expect(results == [ToolResult(isError: false, content: "wrote 3 bytes to hello.txt\n"), ToolResult(isError: false, content: "hi\n")])
+        let usage = try Self.events(f, run).reduce(TokenUsage()) { total, event in
+            if case .modelResponded(_, let response) = event { return total + response.usage }
+            return total
+        }
+        #expect(usage == TokenUsage(input: 100 + 300 + 500, output: 60))
+        #expect(await f.sandboxesLeft().isEmpty)
+        #expect(try f.journal.verify().ok)
+        let database = try Data(contentsOf: URL(fileURLWithPath: f.directory.file("runs.sqlite")))
+        #expect(database.range(of: Data(Self.key.utf8)) == nil)
+    }
+
+    @Test("rate limits and overload are waited out as the API asks, journaled; the turn is asked again")
+    func retries() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key)
+        let server = try await fake.serve()
+        defer { Task { await server.stop() } }
+        fake.enqueue(
+            .error(status: 429, type: "rate_limit_error", message: "slow down", headers: ["retry-after": "1"]),
+            .error(status: 529, type: "overloaded_error", message: "Overloaded", headers: ["x-should-retry": "true"])
+        )
+        let run = try await f.submit(agent: Self.hello)
+        _ = try await f.engine(modelURL: server.baseURL).run()
+        #expect(try f.state(run) == "succeeded")
+        #expect(fake.received.map(\.status) == [429, 529, 200, 200, 200])
+        let failures = try Self.events(f, run).compactMap { event -> Int64?? in
+            if case .modelCallFailed(_, _, true, let wait, _) = event { return wait }
+            return nil
+        }
+        #expect(failures == [1000, nil])
+    }
+
+    @Test("a bad key fails the run at once and cleans up; no key says what to set")
+    func keys() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key)
+        let server = try await fake.serve()
+        defer { Task { await server.stop() } }
+        let wrong = try await f.submit(agent: Self.hello)
+        _ = try await f.engine(modelURL: server.baseURL, secrets: ["DEMO_TOKEN": "x", "ANTHROPIC_API_KEY": "sk-ant-wrong"]).run()
+        let none = try await f.submit(agent: Self.hello)
+        _ = try await f.engine(modelURL: server.baseURL, secrets: ["DEMO_TOKEN": "x"]).run()
+        #expect(try f.state(wrong) == "failed")
+        #expect(try f.state(none) == "failed")
+        let reasons = try [wrong, none].map { run in
+            try Self.events(f, run).compactMap { event -> String? in
+                if case .modelCallFailed(_, let reason, false, _, _) = event { return reason }
+                return nil
+            }
+        }
+        #expect(reasons[0].count == 1 && reasons[0][0].contains("HTTP 401 authentication_error"))
+        #expect(reasons[1] == ["the worker has no value for secret 'ANTHROPIC_API_KEY': set it in the worker's environment and restart it"])
+        #expect(fake.received.count == 1)
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+
+    @Test("an agent that never finishes stops at maxTurns; unknown tools get error results")
+    func turnLimit() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key) { turn, _ in
+            .message(
+                content: [["type": "tool_use", "id": .string("toolu_\(turn)"), "name": turn == 0 ? "browse" : "shell", "input": ["command": "true"]]],
+                stopReason: "tool_use",
+                usage: (10, 1)
+            )
+        }
+        let server = try await fake.serve()
+        defer { Task { await server.stop() } }
+        var agent = Self.hello
+        agent.maxTurns = 3
+        let run = try await f.submit(agent: agent)
+        _ = try await f.engine(modelURL: server.baseURL).run()
+        #expect(try f.journal.run(matching: run.id.value).stateName == "failed")
+        #expect(fake.received.count == 3)
+        let first = try Self.events(f, run).first { if case .toolFinished = $0 { true } else { false } }
+        guard case .toolFinished(_, let result)? = first else { Issue.record("no tool result"); return }
+        #expect(result == ToolResult(isError: true, content: "There is no tool named 'browse'. The tools are: shell, read_file, write_file."))
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+
+    @Test("a worker stopped mid-tool: the next one reattaches, the tool runs once, no journaled turn is asked again")
+    func reattachMidTool() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key) { turn, _ in
+            turn == 0
+                ? .message(
+                    content: [["type": "tool_use", "id": "toolu_slow", "name": "shell", "input": ["command": "echo started >> /ledger/log; sleep 1; echo ran >> /ledger/log; echo done"]]],
+                    stopReason: "tool_use",
+                    usage: (10, 1)
+                )
+                : .message(content: [["type": "text", "text": "finished"]], stopReason: "end_turn", usage: (20, 1))
+        }
+        let server = try await fake.serve()
+        defer { Task { await server.stop() } }
+        let run = try await f.submit(agent: Self.hello)
+        let first = Task { try await f.engine(owner: "first", untilIdle: false, modelURL: server.baseURL).run() }
+        for _ in 0..<1000 where f.ledgerLines("log").isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        first.cancel()
+        _ = try? await first.value
+        _ = try await f.engine(owner: "second", modelURL: server.baseURL).run()
+        #expect(try f.state(run) == "succeeded")
+        #expect(f.ledgerLines("log") == ["started", "ran"])
+        #expect(fake.received.map(\.turn) == [0, 1])
+        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
+            if case .toolFinished(_, let result) = event { return result }
+            return nil
+        }
+        #expect(results == [ToolResult(isError: false, content: "done\n")])
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+}
