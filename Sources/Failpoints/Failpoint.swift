@@ -24,8 +24,21 @@ public enum Failpoint {
     /// After a command was started in a sandbox, before the worker waits for it.
     public static let afterCommandStart = "sandbox.after-command-start"
 
-    /// Every failpoint, for tests that visit each.
+    /// Just before the model API is called (the call's intent is journaled).
+    public static let beforeModelCall = "model.before-call"
+    /// After the model's response arrived, before it is journaled.
+    public static let afterModelResponse = "model.after-response"
+    /// After the model's response is journaled, before the tool call it asked for starts.
+    public static let beforeToolStart = "tool.before-start"
+    /// While a tool call runs: its command started, the worker waits for it.
+    public static let afterToolStart = "tool.after-start"
+    /// After a tool call ended and its result was read, before the result is journaled.
+    public static let afterToolFinish = "tool.after-finish"
+
+    /// Every failpoint of the run lifecycle, for tests that visit each.
     public static let all = [afterCommit, beforeDispatch, beforeEffect, afterEffect, afterSandboxCreate, afterCommandStart]
+    /// Every point of the agent loop, for tests that visit each.
+    public static let agentLoop = [beforeModelCall, afterModelResponse, beforeToolStart, afterToolStart, afterToolFinish]
 
     private static let armed: (name: String, count: Int)? = {
         guard let raw = getenv("RUNLOG_FAILPOINT").map({ String(cString: $0) }), !raw.isEmpty else { return nil }

@@ -86,7 +86,7 @@ struct AgentRunTests {
             }
         }
         #expect(reasons[0].count == 1 && reasons[0][0].contains("HTTP 401 authentication_error"))
-        #expect(reasons[1] == ["the worker has no value for secret 'ANTHROPIC_API_KEY': set it in the worker's environment and restart it"])
+        #expect(reasons[1] == ["the worker has no value for secret 'ANTHROPIC_API_KEY': set it in the worker's environment or its --secrets-file and restart it"])
         #expect(fake.received.count == 1)
         #expect(await f.sandboxesLeft().isEmpty)
     }

@@ -34,6 +34,8 @@ public final class FakeAnthropic: Sendable {
         public var turn: Int
         /// The status it was answered with.
         public var status: Int
+        /// The `request-id` it was answered with.
+        public var requestID: String
     }
 
     private struct State {
@@ -81,8 +83,9 @@ public final class FakeAnthropic: Sendable {
         }
         let (response, sequence) = answer(request, body: body, messages: messages, turn: turn)
         var delivered = response
-        delivered.headers["request-id"] = "req_fake_\(sequence)"
-        state.withLock { $0.received.append(Received(headers: request.headers, body: body, turn: turn, status: response.status)) }
+        let requestID = "req_fake_\(sequence)"
+        delivered.headers["request-id"] = requestID
+        state.withLock { $0.received.append(Received(headers: request.headers, body: body, turn: turn, status: response.status, requestID: requestID)) }
         return delivered
     }
 

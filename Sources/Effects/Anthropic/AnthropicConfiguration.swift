@@ -53,7 +53,7 @@ public struct AnthropicConfiguration: Hashable, Sendable {
         var configuration = AnthropicConfiguration()
         if let url = environment["ANTHROPIC_BASE_URL"], !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw ConfigurationError(variable: "ANTHROPIC_BASE_URL", problem: "'\(url)' is not an http(s) URL", fix: "set it like https://api.anthropic.com")
+                throw ConfigurationError(setting: "ANTHROPIC_BASE_URL", problem: "'\(url)' is not an http(s) URL", fix: "set it like https://api.anthropic.com")
             }
             configuration = AnthropicConfiguration(baseURL: url)
         }
@@ -62,13 +62,13 @@ public struct AnthropicConfiguration: Hashable, Sendable {
         }
         if let style = environment["ANTHROPIC_AUTH_STYLE"], !style.isEmpty {
             guard let parsed = AuthStyle(rawValue: style) else {
-                throw ConfigurationError(variable: "ANTHROPIC_AUTH_STYLE", problem: "'\(style)' is not a known style", fix: "use x-api-key or bearer")
+                throw ConfigurationError(setting: "ANTHROPIC_AUTH_STYLE", problem: "'\(style)' is not a known style", fix: "use x-api-key or bearer")
             }
             configuration.authStyle = parsed
         }
         if let timeout = environment["ANTHROPIC_TIMEOUT_SECONDS"], !timeout.isEmpty {
             guard let seconds = Int(timeout), seconds > 0 else {
-                throw ConfigurationError(variable: "ANTHROPIC_TIMEOUT_SECONDS", problem: "'\(timeout)' is not a positive whole number", fix: "set it like 600")
+                throw ConfigurationError(setting: "ANTHROPIC_TIMEOUT_SECONDS", problem: "'\(timeout)' is not a positive whole number", fix: "set it like 600")
             }
             configuration.requestTimeoutSeconds = seconds
         }

@@ -1,3 +1,4 @@
+import Failpoints
 import RunStateMachine
 
 /// Performs and reconciles the effects of ``SandboxJob`` runs with a sandbox provider.
@@ -191,6 +192,7 @@ public struct SandboxJobEffects: Sendable {
         _ command: String,
         timeoutSeconds: Int,
         extraEnvironment: [String: String] = [:],
+        afterStart failpoint: String? = nil,
         in sandbox: SandboxID,
         for target: Target
     ) async throws -> StepResult {
@@ -209,6 +211,7 @@ public struct SandboxJobEffects: Sendable {
                 return StepResult(exit: .failedToStart(reason: error.description))
             }
         }
+        if let failpoint { Failpoint.hit(failpoint) }
         return try await local.wait(forCommand: target.key, in: sandbox)
     }
 
@@ -235,7 +238,10 @@ public struct SandboxJobEffects: Sendable {
         case .failure(let missing): return ModelCallOutcome.failed(reason: missing.description).event(intent: intent, at: now())
         }
         let body = AnthropicMessages.requestBody(agent: agent, messages: target.conversation.messages(prompt: agent.prompt))
-        return try await model.createMessage(body, apiKey: key).event(intent: intent, at: now())
+        Failpoint.hit(Failpoint.beforeModelCall)
+        let outcome = try await model.createMessage(body, apiKey: key)
+        Failpoint.hit(Failpoint.afterModelResponse)
+        return outcome.event(intent: intent, at: now())
     }
 
     /// Runs one tool call in the sandbox under the intent's key (at most once), or answers it
@@ -247,9 +253,19 @@ public struct SandboxJobEffects: Sendable {
         case .refuse(let refusal):
             return .toolFinished(intent: intent, result: refusal)
         case .run(let command):
+            Failpoint.hit(Failpoint.beforeToolStart)
             let timeout = min(AgentToolbox.timeoutSeconds, spec.sandbox.timeoutSeconds)
-            let result = try await runCommand(command.command, timeoutSeconds: timeout, extraEnvironment: command.environment, in: sandbox, for: target)
-            return .toolFinished(intent: intent, result: await toolResult(result, in: sandbox, key: target.key))
+            let result = try await runCommand(
+                command.command,
+                timeoutSeconds: timeout,
+                extraEnvironment: command.environment,
+                afterStart: Failpoint.afterToolStart,
+                in: sandbox,
+                for: target
+            )
+            let toolResult = await toolResult(result, in: sandbox, key: target.key)
+            Failpoint.hit(Failpoint.afterToolFinish)
+            return .toolFinished(intent: intent, result: toolResult)
         }
     }
 

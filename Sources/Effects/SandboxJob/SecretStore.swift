@@ -11,7 +11,7 @@ public struct SecretStore: Sendable {
     /// Secrets from the worker's environment, read when each effect fires.
     public static let environment = SecretStore(values: [:], readsEnvironment: true)
 
-    /// Fixed secrets (tests; later, a secrets file), then the worker's environment if
+    /// Fixed secrets (tests, a secrets file), then the worker's environment if
     /// `fallBackToEnvironment`.
     public init(values: [String: String], fallBackToEnvironment: Bool = false) {
         self.init(values: values, readsEnvironment: fallBackToEnvironment)
@@ -45,6 +45,6 @@ public struct MissingSecrets: Error, Hashable, Sendable, CustomStringConvertible
     /// What is missing and how to provide it.
     public var description: String {
         let list = names.map { "'\($0)'" }.joined(separator: ", ")
-        return "the worker has no value for secret\(names.count == 1 ? "" : "s") \(list): set \(names.count == 1 ? "it" : "them") in the worker's environment and restart it"
+        return "the worker has no value for secret\(names.count == 1 ? "" : "s") \(list): set \(names.count == 1 ? "it" : "them") in the worker's environment or its --secrets-file and restart it"
     }
 }

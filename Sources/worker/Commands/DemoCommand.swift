@@ -30,13 +30,21 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The demo database (replaced if it exists).")
     var db: String = "./runlog-demo.sqlite"
 
+    @Flag(help: "Run a real agent job instead: Anthropic's model in a tool-use loop whose tools run in a local sandbox (needs ANTHROPIC_API_KEY).")
+    var agent = false
+
+    @Option(help: "With --agent: a secrets file (mode 600) holding ANTHROPIC_API_KEY, instead of the environment.")
+    var secretsFile: String?
+
     func run() async throws {
+        if agent {
+            try await runAgent()
+            return
+        }
         try await Console.run(json: false) {
             let started = Timestamp.now()
-            for suffix in ["", "-wal", "-shm", ".head", ".lock"] { unlink(db + suffix) }
+            let sandbox = try await prepare()
             let ledger = SandboxOptions.absolute(db) + ".ledger"
-            var sandbox = try SandboxOptions.parse([])
-            sandbox.allowUnisolated = await !Self.ensureBubblewrap()
             Self.removeTree(ledger)
             Self.removeTree(SandboxOptions.absolute(db) + ".artifacts")
             mkdir(ledger, 0o777)
@@ -157,8 +165,17 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    private func section(_ title: String) {
+    func section(_ title: String) {
         print("\n\(title)")
+    }
+
+    /// Removes a previous demo's database and artifacts; the sandbox options of the demo
+    /// (bubblewrap installed if it can be, else sandboxes unisolated).
+    func prepare() async throws -> SandboxOptions {
+        for suffix in ["", "-wal", "-shm", ".head", ".lock"] { unlink(db + suffix) }
+        var sandbox = try SandboxOptions.parse(secretsFile.map { ["--secrets-file", $0] } ?? [])
+        sandbox.allowUnisolated = await !Self.ensureBubblewrap()
+        return sandbox
     }
 
     /// The sample jobs: success, a retried failure, a step timeout, a deadline, a cancellation.

@@ -40,6 +40,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 }
             }
             Table.print(["#", "TIME", "RECORD", "STATE"], rows)
+            print("cost: \(view.cost.summary(asOf: .now()))")
         }
     }
 }

@@ -24,6 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
             if options.json {
                 var object: JSONObject = ["run": summary.json]
                 if let state = view.state { object["stateDetail"] = state.json }
+                object["cost"] = view.cost.json(asOf: .now())
                 object["pending"] = .array(
                     view.pending.map { ["key": .string(view.key($0.id)), "effect": $0.effect.json, "policy": $0.policy.json] }
                 )
@@ -40,6 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ["records", "\(summary.lastRunSeq)"],
             ]
             if let key = summary.idempotencyKey { rows.append(["idempotency key", key]) }
+            rows.append(["cost", view.cost.summary(asOf: .now())])
             if let owner = summary.leaseOwner, let expires = summary.leaseExpiresAt {
                 rows.append(["lease", "epoch \(summary.leaseEpoch), \(owner), until \(expires)"])
             } else {

@@ -18,6 +18,9 @@ struct SandboxOptions: ParsableArguments {
     @Flag(help: "Run sandboxes that ask for bubblewrap without isolation when it is not installed.")
     var allowUnisolated = false
 
+    @Option(help: "A file of NAME=value secrets (mode 600), looked up before the worker's environment.")
+    var secretsFile: String?
+
     /// The sandbox root for the database at `database`.
     func root(forDatabase database: String) -> String {
         if let sandboxes { return Self.absolute(sandboxes) }
@@ -26,8 +29,12 @@ struct SandboxOptions: ParsableArguments {
         return "/var/tmp/runlog-\(geteuid())/\(digest)"
     }
 
-    /// The executor of sandbox jobs for the database at `database`.
-    func executor(forDatabase database: String, clock: any RuntimeClock = SystemClock()) -> SandboxJobExecutor {
+    /// The executor of sandbox jobs for the database at `database`: its secrets from
+    /// `--secrets-file` and the environment, its model API from the environment
+    /// (``AnthropicConfiguration/fromEnvironment(_:)``).
+    ///
+    /// - Throws: ``ConfigurationError`` for a secrets file or model setting not understood.
+    func executor(forDatabase database: String, clock: any RuntimeClock = SystemClock()) throws(ConfigurationError) -> SandboxJobExecutor {
         let local = LocalSandboxProvider(
             options: LocalSandboxOptions(
                 root: root(forDatabase: database),
@@ -37,8 +44,9 @@ struct SandboxOptions: ParsableArguments {
         )
         let effects = SandboxJobEffects(
             local: local,
-            secrets: .environment,
+            secrets: try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment,
             artifactsDirectory: artifacts.map(Self.absolute) ?? Self.absolute(database) + ".artifacts",
+            model: AnthropicClient(configuration: try AnthropicConfiguration.fromEnvironment(Self.environment())),
             now: { clock.now() }
         )
         return SandboxJobExecutor(effects: effects)
@@ -56,6 +64,20 @@ struct SandboxOptions: ParsableArguments {
         defer { free(resolved) }
         let base = String(cString: resolved)
         return base == "/" ? "/\(name)" : "\(base)/\(name)"
+    }
+
+    /// The worker's environment.
+    static func environment() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
     }
 
     private static func currentDirectory() -> String {

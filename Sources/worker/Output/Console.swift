@@ -1,4 +1,5 @@
 import ArgumentParser
+import Effects
 import Journal
 import RunStateMachine
 
@@ -39,6 +40,9 @@ enum Console {
         } catch let error as JournalError {
             report(json: json, code: error.code.rawValue, message: error.description, problems: [])
             throw ExitCode(error.code == .unknownRun || error.code == .notFound || error.code == .idempotencyConflict ? invalidInput : 1)
+        } catch let error as ConfigurationError {
+            report(json: json, code: "configuration", message: error.description, problems: [])
+            throw ExitCode(invalidInput)
         } catch let error as IllegalTransition {
             report(json: json, code: error.code.rawValue, message: error.description, problems: [])
             throw ExitCode(invalidInput)

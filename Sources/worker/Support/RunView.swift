@@ -26,6 +26,8 @@ struct RunView {
     let creation: RunCreation?
     let state: SandboxJobState?
     private(set) var intents: [IntentID: Intent] = [:]
+    /// Tokens, model calls and sandbox time so far.
+    private(set) var cost = RunCost()
 
     init(summary: RunSummary, records: [JournalRecord]) {
         self.summary = summary
@@ -41,6 +43,9 @@ struct RunView {
             }
             for abandoned in record.decodedAbandons() {
                 intents[abandoned]?.abandonedBy = record.runSeq
+            }
+            if let event = record.decodedEvent(as: SandboxJobEvent.self) {
+                cost.record(event, at: record.at)
             }
         }
     }
