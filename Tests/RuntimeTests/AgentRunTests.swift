@@ -46,6 +46,30 @@ struct AgentRunTests {
         #expect(database.range(of: Data(Self.key.utf8)) == nil)
     }
 
+    @Test("on E2B: the same loop, the tools run through envd under the wrapper, the sandbox is killed, no secret is recorded")
+    func onE2B() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key)
+        let model = try await fake.serve()
+        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
+        let cloud = try await e2b.serve()
+        defer { Task { await model.stop(); await cloud.stop() } }
+        let run = try await f.submit(agent: Self.hello, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30, secrets: ["DEMO_TOKEN"]))
+        _ = try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run()
+        #expect(try f.state(run) == "succeeded")
+        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
+            if case .toolFinished(_, let result) = event { return result }
+            return nil
+        }
+        #expect(results == [ToolResult(isError: false, content: "wrote 3 bytes to hello.txt\n"), ToolResult(isError: false, content: "hi\n")])
+        #expect(e2b.alive.isEmpty)
+        #expect(e2b.requests.contains("POST /v2/sandboxes"))
+        #expect(e2b.requests.contains { $0.hasPrefix("DELETE /sandboxes/") })
+        let database = try Data(contentsOf: URL(fileURLWithPath: f.directory.file("runs.sqlite")))
+        #expect(database.range(of: Data(Fixture.secrets["E2B_API_KEY"]!.utf8)) == nil)
+        #expect(try f.journal.verify().ok)
+    }
+
     @Test("rate limits and overload are waited out as the API asks, journaled; the turn is asked again")
     func retries() async throws {
         let f = try Fixture()

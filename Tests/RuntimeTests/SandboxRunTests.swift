@@ -30,13 +30,20 @@ struct SandboxRunTests {
         }
 
         /// The executor; agent runs call the model at `modelURL` with `secrets`' ANTHROPIC_API_KEY.
-        func executor(modelURL: String = "http://127.0.0.1:9", secrets: [String: String] = Fixture.secrets) -> SandboxJobExecutor {
+        func executor(modelURL: String = "http://127.0.0.1:9", secrets: [String: String] = Fixture.secrets, e2bURL: String? = nil) -> SandboxJobExecutor {
             let clock = SystemClock()
             var model = AnthropicConfiguration(baseURL: modelURL)
             model.requestTimeoutSeconds = 5
             return SandboxJobExecutor(
                 effects: SandboxJobEffects(
                     local: LocalSandboxProvider(options: options),
+                    e2b: e2bURL.map { url in
+                        var configuration = E2BConfiguration(requestTimeoutSeconds: 5, scope: "runlog-test")
+                        configuration.apiURL = url
+                        configuration.sandboxURL = url
+                        let key = secrets[E2BConfiguration.apiKeySecret]
+                        return E2BSandboxProvider(client: E2BClient(configuration: configuration) { key }, now: { clock.now() })
+                    },
                     secrets: SecretStore(values: secrets),
                     artifactsDirectory: directory.file("artifacts"),
                     model: AnthropicClient(configuration: model),
@@ -45,17 +52,18 @@ struct SandboxRunTests {
             )
         }
 
-        static let secrets = ["DEMO_TOKEN": "token-value", "ANTHROPIC_API_KEY": "sk-ant-canary-7f3a9c"]
+        static let secrets = ["DEMO_TOKEN": "token-value", "ANTHROPIC_API_KEY": "sk-ant-canary-7f3a9c", "E2B_API_KEY": "e2b_canary_91ad"]
 
         func engine(
             owner: String = "test",
             untilIdle: Bool = true,
             modelURL: String = "http://127.0.0.1:9",
-            secrets: [String: String] = Fixture.secrets
+            secrets: [String: String] = Fixture.secrets,
+            e2bURL: String? = nil
         ) -> Engine<SandboxJobExecutor> {
             Engine(
                 journal: journal,
-                executor: executor(modelURL: modelURL, secrets: secrets),
+                executor: executor(modelURL: modelURL, secrets: secrets, e2bURL: e2bURL),
                 options: EngineOptions(owner: owner, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle)
             )
         }
@@ -70,8 +78,8 @@ struct SandboxRunTests {
             return try await journal.submit(spec, at: SystemClock().now()).run
         }
 
-        func submit(agent: AgentSpec, deadlineSeconds: Int = 600) async throws -> RunRef {
-            let spec = JobSpec(kind: .agent, name: "agent", deadlineSeconds: deadlineSeconds, sandbox: sandbox, agent: agent)
+        func submit(agent: AgentSpec, deadlineSeconds: Int = 600, sandbox: SandboxSpec? = nil) async throws -> RunRef {
+            let spec = JobSpec(kind: .agent, name: "agent", deadlineSeconds: deadlineSeconds, sandbox: sandbox ?? self.sandbox, agent: agent)
             return try await journal.submit(spec, at: SystemClock().now()).run
         }
 
@@ -162,6 +170,24 @@ struct SandboxRunTests {
         let summary = try await SandboxJobExecutor.sweep(f.executor(), f.journal)
         #expect(summary == ["killed orphan sandbox \(orphan.id)"])
         #expect(await f.sandboxesLeft().map(\.id) == [kept.id])
+        try await provider.kill(kept.id, reason: "test done")
+    }
+
+    @Test("the orphan sweep ends E2B sandboxes of its scope whose run is finished or unknown, and keeps the others")
+    func e2bOrphanSweep() async throws {
+        let f = try Fixture()
+        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
+        let cloud = try await e2b.serve()
+        defer { Task { await cloud.stop() } }
+        let executor = f.executor(e2bURL: cloud.baseURL)
+        let provider = try #require(executor.effects.sandboxes.e2b)
+        let lease = SystemClock().now().adding(milliseconds: 60_000)
+        let spec = SandboxSpec(provider: .e2b)
+        let orphan = try await provider.create(SandboxRequest(runID: "nosuchrun", effectKey: "nosuchrun/1/0", epoch: 1, spec: spec, leaseUntil: lease))
+        let run = try await f.submit([Self.step("s", "true")])
+        let kept = try await provider.create(SandboxRequest(runID: run.id.value, effectKey: "\(run.id)/9/0", epoch: 1, spec: spec, leaseUntil: lease))
+        #expect(try await SandboxJobExecutor.sweep(executor, f.journal) == ["killed orphan sandbox \(orphan.id)"])
+        #expect(await provider.list().map(\.id) == [kept.id])
         try await provider.kill(kept.id, reason: "test done")
     }
 }

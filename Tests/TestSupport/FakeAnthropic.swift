@@ -67,11 +67,11 @@ public final class FakeAnthropic: Sendable {
 
     /// Serves on a new loopback server.
     public func serve() async throws -> LoopbackHTTPServer {
-        try await LoopbackHTTPServer.start { [self] request in await handle(request) }
+        try await LoopbackHTTPServer.start { [self] request in handle(request) }
     }
 
     /// Answers one HTTP request.
-    public func handle(_ request: LoopbackRequest) async -> LoopbackResponse {
+    public func handle(_ request: LoopbackRequest) -> LoopbackResponse {
         let body = (try? JSONValue.parse(request.body)) ?? .null
         var messages: [JSONValue] = []
         if case .object(let fields) = body, case .array(let list)? = fields["messages"] {

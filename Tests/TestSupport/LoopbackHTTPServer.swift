@@ -5,6 +5,9 @@ import NIOPosix
 /// An HTTP/1.1 server on 127.0.0.1 for tests: each request is handed whole to a responder,
 /// whose answer may be delivered completely, cut after the headers (a stalled stream), or not at
 /// all (the connection dropped). The fakes of external services are built on it.
+///
+/// Responders run on NIO's thread pool, not on Swift's cooperative pool: tests in the same
+/// process that block cooperative threads cannot starve the fakes the code under test calls.
 public final class LoopbackHTTPServer: Sendable {
     /// The port it listens on.
     public let port: Int
@@ -19,7 +22,7 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// Starts a server on a free port that answers with `respond`.
-    public static func start(_ respond: @escaping @Sendable (LoopbackRequest) async -> LoopbackResponse) async throws -> LoopbackHTTPServer {
+    public static func start(_ respond: @escaping @Sendable (LoopbackRequest) -> LoopbackResponse) async throws -> LoopbackHTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -41,11 +44,11 @@ public final class LoopbackHTTPServer: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
-        let respond: @Sendable (LoopbackRequest) async -> LoopbackResponse
+        let respond: @Sendable (LoopbackRequest) -> LoopbackResponse
         private var head: HTTPRequestHead?
         private var body: [UInt8] = []
 
-        init(respond: @escaping @Sendable (LoopbackRequest) async -> LoopbackResponse) {
+        init(respond: @escaping @Sendable (LoopbackRequest) -> LoopbackResponse) {
             self.respond = respond
         }
 
@@ -65,15 +68,12 @@ public final class LoopbackHTTPServer: Sendable {
                 let request = LoopbackRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
                 let respond = self.respond
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                context.eventLoop.makeFutureWithTask {
-                    let response = await respond(request)
-                    if response.delayMilliseconds > 0 {
-                        try? await Task.sleep(for: .milliseconds(response.delayMilliseconds))
+                let loop = context.eventLoop
+                NIOThreadPool.singleton.runIfActive(eventLoop: loop) { respond(request) }.whenSuccess { response in
+                    loop.scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
+                        let (handler, context) = bound.value
+                        handler.send(response, context: context)
                     }
-                    return response
-                }.whenSuccess { response in
-                    let (handler, context) = bound.value
-                    handler.send(response, context: context)
                 }
             }
         }

@@ -13,14 +13,14 @@ import TestSupport
 struct AgentCrashTests {
     static let key = "sk-ant-crash-test-4d1e"
 
-    /// Two shell calls that append to the ledger (to count runs), a file write between them,
-    /// then the end.
-    static let agent: @Sendable (Int, [JSONValue]) -> FakeAnthropic.Reply = { turn, _ in
+    /// Two shell calls that append to the ledger directory `ledger` (to count runs), a file write
+    /// between them, then the end.
+    static func agent(ledger: String) -> @Sendable (Int, [JSONValue]) -> FakeAnthropic.Reply { { turn, _ in
         let usage = (input: 50, output: 10)
         switch turn {
         case 0:
             return .message(
-                content: [["type": "tool_use", "id": "toolu_a", "name": "shell", "input": ["command": "echo one >> /ledger/tools; sleep 0.3; echo first"]]],
+                content: [["type": "tool_use", "id": "toolu_a", "name": "shell", "input": ["command": .string("echo one >> \(ledger)/tools; sleep 0.3; echo first")]]],
                 stopReason: "tool_use",
                 usage: usage
             )
@@ -32,18 +32,21 @@ struct AgentCrashTests {
             )
         case 2:
             return .message(
-                content: [["type": "tool_use", "id": "toolu_c", "name": "shell", "input": ["command": "echo two >> /ledger/tools; cat notes.txt"]]],
+                content: [["type": "tool_use", "id": "toolu_c", "name": "shell", "input": ["command": .string("echo two >> \(ledger)/tools; cat notes.txt")]]],
                 stopReason: "tool_use",
                 usage: usage
             )
         default:
             return .message(content: [["type": "text", "text": "done"]], stopReason: "end_turn", usage: usage)
         }
-    }
+    } }
 
-    static func submitAgentRun(_ harness: WorkerHarness, secrets: [String] = []) async throws {
+    /// Submits the agent job; local sandboxes mount the ledger at `/ledger`, E2B's (the fake's
+    /// run on this machine) write to it directly.
+    static func submitAgentRun(_ harness: WorkerHarness, secrets: [String] = [], provider: String = "local") async throws {
         let names = secrets.map { "\"\($0)\"" }.joined(separator: ",")
-        let spec = #"{"kind":"agent","name":"agent","agent":{"model":"claude-fake","prompt":"Count to two.","maxTurns":6},"sandbox":{"timeoutSeconds":20,"secrets":[\#(names)],"mounts":[{"host":"\#(harness.ledger)","sandbox":"/ledger","readOnly":false}]}}"#
+        let mounts = provider == "local" ? #","mounts":[{"host":"\#(harness.ledger)","sandbox":"/ledger","readOnly":false}]"# : ""
+        let spec = #"{"kind":"agent","name":"agent","agent":{"model":"claude-fake","prompt":"Count to two.","maxTurns":6},"sandbox":{"provider":"\#(provider)","timeoutSeconds":20,"secrets":[\#(names)]\#(mounts)}}"#
         let file = harness.directory.file("agent.json")
         try spec.write(toFile: file, atomically: true, encoding: .utf8)
         let (ending, output) = try await harness.worker(["submit", "--db", harness.db, file])
@@ -89,17 +92,36 @@ struct AgentCrashTests {
     @Test("killed at each point of the agent loop, the run finishes; no tool runs twice, no journaled turn is asked again",
           arguments: Failpoint.agentLoop, [1, 2])
     func failpoint(name: String, hit: Int) async throws {
-        let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent)
+        let harness = WorkerHarness()
+        let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent(ledger: "/ledger"))
         let server = try await fake.serve()
         defer { Task { await server.stop() } }
-        let harness = WorkerHarness()
         try await Self.submitAgentRun(harness)
-        let environment = Self.environment(server)
+        try await Self.crash(harness, at: name, hit: hit, environment: Self.environment(server))
+        try await Self.checkInvariants(harness, fake: fake)
+    }
+
+    @Test("on E2B, killed at each point of the agent loop: the same, and the E2B sandbox is killed", arguments: Failpoint.agentLoop)
+    func e2b(name: String) async throws {
+        let harness = WorkerHarness()
+        let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent(ledger: harness.ledger))
+        let server = try await fake.serve()
+        let e2b = FakeE2B(apiKey: "e2b_crash_key")
+        let cloud = try await e2b.serve()
+        defer { Task { await server.stop(); await cloud.stop() } }
+        try await Self.submitAgentRun(harness, provider: "e2b")
+        let environment = Self.environment(server).merging(["E2B_API_KEY": "e2b_crash_key", "E2B_API_URL": cloud.baseURL, "E2B_SANDBOX_URL": cloud.baseURL]) { $1 }
+        try await Self.crash(harness, at: name, hit: 2, environment: environment)
+        try await Self.checkInvariants(harness, fake: fake)
+        #expect(e2b.alive.isEmpty)
+    }
+
+    /// Runs the worker until the failpoint kills it, then restarts it until it exits by itself.
+    static func crash(_ harness: WorkerHarness, at name: String, hit: Int, environment: [String: String]) async throws {
         let first = try harness.start(harness.runArguments, environment: environment.merging(["RUNLOG_FAILPOINT": "\(name):\(hit)"]) { $1 })
         #expect(await WorkerHarness.wait(first) == .killed(SIGKILL), "the failpoint \(name):\(hit) was not reached; \(harness.log)")
         for _ in 0..<10 {
             if await WorkerHarness.wait(try harness.start(harness.runArguments, environment: environment)) == .exited(0) { break }
         }
-        try await Self.checkInvariants(harness, fake: fake)
     }
 }

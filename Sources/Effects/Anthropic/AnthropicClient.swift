@@ -28,31 +28,27 @@ public struct AnthropicClient: Sendable {
     ///
     /// - Throws: `CancellationError` only, when the calling task is cancelled (worker shutdown).
     public func createMessage(_ body: JSONValue, apiKey: String) async throws -> ModelCallOutcome {
-        var request = HTTPClientRequest(url: configuration.baseURL + "/v1/messages")
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "anthropic-version", value: configuration.version)
+        var headers = [("content-type", "application/json"), ("anthropic-version", configuration.version)]
         switch configuration.authStyle {
-        case .xAPIKey: request.headers.add(name: "x-api-key", value: apiKey)
-        case .bearer: request.headers.add(name: "authorization", value: "Bearer \(apiKey)")
+        case .xAPIKey: headers.append(("x-api-key", apiKey))
+        case .bearer: headers.append(("authorization", "Bearer \(apiKey)"))
         }
-        request.body = .bytes(ByteBuffer(bytes: body.canonicalBytes))
         let outcome: ModelCallOutcome
-        let (http, timeout, limit, prepared) = (self.http, configuration.requestTimeoutSeconds, configuration.maxResponseBytes, request)
         do {
-            outcome = try await WorkerHTTP.within(seconds: timeout) {
-                let response = try await http.execute(prepared, timeout: .seconds(Int64(timeout)))
-                var headers: [String: String] = [:]
-                for (name, value) in response.headers {
-                    headers[name.lowercased()] = value
-                }
-                let buffer = try await response.body.collect(upTo: limit)
-                return AnthropicMessages.classify(status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
-            }
+            let answer = try await WorkerHTTP.send(
+                .POST,
+                configuration.baseURL + "/v1/messages",
+                headers: headers,
+                body: body.canonicalBytes,
+                timeoutSeconds: configuration.requestTimeoutSeconds,
+                limit: configuration.maxResponseBytes,
+                client: http
+            )
+            outcome = AnthropicMessages.classify(status: answer.status, headers: answer.headers, body: answer.body)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            outcome = Self.classify(transportError: error, timeoutSeconds: timeout)
+            outcome = Self.classify(transportError: error, timeoutSeconds: configuration.requestTimeoutSeconds)
         }
         return outcome.scrubbing(apiKey)
     }

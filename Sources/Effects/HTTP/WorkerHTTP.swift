@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// The worker's HTTP client for external services (the model API; later E2B and status sinks),
@@ -21,6 +22,49 @@ public enum WorkerHTTP {
         )
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
+
+    /// A whole HTTP answer: status, headers (names lower-cased) and body.
+    public struct Answer: Sendable {
+        /// The status code.
+        public var status: Int
+        /// The headers, names lower-cased (the last of repeated ones).
+        public var headers: [String: String]
+        /// The body.
+        public var body: [UInt8]
+    }
+
+    /// Sends one request with `client` and reads the whole answer (at most `limit` body bytes),
+    /// all within `seconds`.
+    ///
+    /// - Throws: ``DeadlineExceeded``, `CancellationError`, or the client's errors.
+    public static func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        timeoutSeconds seconds: Int,
+        limit: Int = 8 << 20,
+        client: HTTPClient = WorkerHTTP.client
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers {
+            request.headers.add(name: name, value: value)
+        }
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let prepared = request
+        return try await within(seconds: seconds) {
+            let response = try await client.execute(prepared, timeout: .seconds(Int64(seconds)))
+            var headers: [String: String] = [:]
+            for (name, value) in response.headers {
+                headers[name.lowercased()] = value
+            }
+            let buffer = try await response.body.collect(upTo: limit)
+            return Answer(status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
+        }
+    }
 
     /// A call that did not complete within its deadline.
     public struct DeadlineExceeded: Error, Hashable, Sendable {}

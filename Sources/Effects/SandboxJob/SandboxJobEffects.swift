@@ -1,5 +1,6 @@
 import Failpoints
 import RunStateMachine
+import SandboxSupervisor
 
 /// Performs and reconciles the effects of ``SandboxJob`` runs with a sandbox provider.
 ///
@@ -7,8 +8,8 @@ import RunStateMachine
 /// observed, so the journal says what happened to each intent. Secrets are resolved here, at
 /// effect time, and travel to the sandbox in the command's environment only.
 public struct SandboxJobEffects: Sendable {
-    /// Local sandboxes.
-    public let local: any SandboxProvider
+    /// The sandbox providers (local, and E2B if configured).
+    public let sandboxes: SandboxRouter
     /// Secret values.
     public let secrets: SecretStore
     /// Where collected artifacts go: `<directory>/<run id>/<path>`.
@@ -23,17 +24,18 @@ public struct SandboxJobEffects: Sendable {
     /// Creates the effects of sandbox jobs.
     public init(
         local: any SandboxProvider,
+        e2b: E2BSandboxProvider? = nil,
         secrets: SecretStore,
         artifactsDirectory: String,
         model: AnthropicClient = AnthropicClient(configuration: AnthropicConfiguration()),
         now: @escaping @Sendable () -> Timestamp
     ) {
-        self.local = local
+        self.sandboxes = SandboxRouter(local: local, e2b: e2b)
         self.secrets = secrets
         self.artifactsDirectory = artifactsDirectory
         self.model = model
         self.now = now
-        self.keeper = SandboxKeeper(provider: local, now: now)
+        self.keeper = SandboxKeeper(provider: sandboxes, now: now)
     }
 
     /// What an effect is performed for: the run, its machine, and the intent's key.
@@ -83,7 +85,7 @@ public struct SandboxJobEffects: Sendable {
             var artifacts: [ArtifactDigest] = []
             for path in spec.collect {
                 do {
-                    artifacts.append(try await local.copyOut(path, from: sandbox, to: "\(artifactsDirectory)/\(target.runID)/\(path)"))
+                    artifacts.append(try await sandboxes.copyOut(path, from: sandbox, to: "\(artifactsDirectory)/\(target.runID)/\(path)"))
                 } catch {
                     return .collectFailed(intent: intent.id, reason: error.description)
                 }
@@ -91,7 +93,7 @@ public struct SandboxJobEffects: Sendable {
             return .collected(intent: intent.id, artifacts: artifacts)
         case .killSandbox(let sandbox):
             do {
-                try await local.kill(sandbox, reason: "run \(target.runID) released it")
+                try await sandboxes.kill(sandbox, reason: "run \(target.runID) released it")
                 keeper.release(run: target.runID)
                 return .sandboxReleased(intent: intent.id)
             } catch {
@@ -109,21 +111,21 @@ public struct SandboxJobEffects: Sendable {
     public func reconcile(_ intent: EffectIntent<SandboxJobEffect>, for target: Target) async -> ReconcileFinding<SandboxJobEvent> {
         switch intent.effect {
         case .createSandbox:
-            if let found = await local.find(effectKey: target.key), found.isAlive {
+            if let found = await sandboxes.find(effectKey: target.key, provider: target.job.input.sandbox.provider), found.isAlive {
                 return .happened(.sandboxCreated(intent: intent.id, sandbox: found.id))
             }
             return .notHappened
         case .runStep(let sandbox, _, _), .runTool(let sandbox, _, _, _):
-            switch await local.status(ofCommand: target.key, in: sandbox) {
+            switch await sandboxes.status(ofCommand: target.key, in: sandbox) {
             case .notStarted:
                 return .notHappened
             case .finished(let result):
-                return .happened(await outcome(of: intent, result: result, in: sandbox, key: target.key))
+                return .happened(await outcome(of: intent, result: result, in: sandbox, for: target))
             case .running:
-                guard let result = try? await local.wait(forCommand: target.key, in: sandbox) else {
+                guard let result = try? await sandboxes.wait(forCommand: target.key, in: sandbox) else {
                     return .unknown(reason: "the worker stopped while waiting for the command")
                 }
-                return .happened(await outcome(of: intent, result: result, in: sandbox, key: target.key))
+                return .happened(await outcome(of: intent, result: result, in: sandbox, for: target))
             case .lost(let reason):
                 return .unknown(reason: "the sandbox ended while the command ran (\(reason))")
             case .unknowable(let reason):
@@ -149,8 +151,8 @@ public struct SandboxJobEffects: Sendable {
     /// journal. Returns the sandboxes killed.
     public func sweepOrphans(isUnfinished: (String) -> Bool) async -> [SandboxID] {
         var killed: [SandboxID] = []
-        for sandbox in await local.list() where !isUnfinished(sandbox.runID) {
-            if (try? await local.kill(sandbox.id, reason: "orphan: run \(sandbox.runID) is finished or unknown")) != nil {
+        for sandbox in await sandboxes.list() where !isUnfinished(sandbox.runID) {
+            if (try? await sandboxes.kill(sandbox.id, reason: "orphan: run \(sandbox.runID) is finished or unknown")) != nil {
                 killed.append(sandbox.id)
             }
         }
@@ -159,14 +161,6 @@ public struct SandboxJobEffects: Sendable {
 
     private func createSandbox(_ intent: IntentID, for target: Target) async -> SandboxJobEvent {
         let spec = target.job.input.sandbox
-        guard spec.provider == .local else {
-            return .sandboxCreateFailed(
-                intent: intent,
-                reason: "this worker has no \(spec.provider.rawValue) sandbox provider yet: use \"provider\": \"local\"",
-                retryable: false,
-                at: now()
-            )
-        }
         if case .failure(let missing) = secrets.resolve(spec.secrets) {
             return .sandboxCreateFailed(intent: intent, reason: missing.description, retryable: false, at: now())
         }
@@ -178,7 +172,7 @@ public struct SandboxJobEffects: Sendable {
             leaseUntil: now().adding(seconds: spec.timeoutSeconds)
         )
         do {
-            let sandbox = try await local.create(request)
+            let sandbox = try await sandboxes.create(request)
             return .sandboxCreated(intent: intent, sandbox: sandbox.id)
         } catch {
             return .sandboxCreateFailed(intent: intent, reason: error.description, retryable: error.retryable, at: now())
@@ -203,21 +197,21 @@ public struct SandboxJobEffects: Sendable {
         }
         let request = CommandRequest(key: target.key, command: command, timeoutSeconds: timeoutSeconds, environment: extraEnvironment, secrets: values)
         do {
-            try await local.start(request, in: sandbox)
+            try await sandboxes.start(request, in: sandbox)
         } catch .gone(_, let reason) {
             return StepResult(exit: .sandboxLost(reason: reason))
         } catch {
-            if case .notStarted = await local.status(ofCommand: target.key, in: sandbox) {
+            if case .notStarted = await sandboxes.status(ofCommand: target.key, in: sandbox) {
                 return StepResult(exit: .failedToStart(reason: error.description))
             }
         }
         if let failpoint { Failpoint.hit(failpoint) }
-        return try await local.wait(forCommand: target.key, in: sandbox)
+        return try await sandboxes.wait(forCommand: target.key, in: sandbox)
     }
 
-    private func outcome(of intent: EffectIntent<SandboxJobEffect>, result: StepResult, in sandbox: SandboxID, key: String) async -> SandboxJobEvent {
+    private func outcome(of intent: EffectIntent<SandboxJobEffect>, result: StepResult, in sandbox: SandboxID, for target: Target) async -> SandboxJobEvent {
         if case .runTool = intent.effect {
-            return .toolFinished(intent: intent.id, result: await toolResult(result, in: sandbox, key: key))
+            return .toolFinished(intent: intent.id, result: await toolResult(result, in: sandbox, key: target.key, spec: target.job.input))
         }
         return .stepFinished(intent: intent.id, result: result, at: now())
     }
@@ -263,14 +257,26 @@ public struct SandboxJobEffects: Sendable {
                 in: sandbox,
                 for: target
             )
-            let toolResult = await toolResult(result, in: sandbox, key: target.key)
+            let toolResult = await toolResult(result, in: sandbox, key: target.key, spec: spec)
             Failpoint.hit(Failpoint.afterToolFinish)
             return .toolFinished(intent: intent, result: toolResult)
         }
     }
 
-    private func toolResult(_ result: StepResult, in sandbox: SandboxID, key: String) async -> ToolResult {
-        let output = (try? await local.output(ofCommand: key, in: sandbox)) ?? CommandOutput()
+    /// The tool result of a command that ran: its output with the spec's secrets redacted (a
+    /// local sandbox's capture already did; an E2B sandbox's files hold the raw output).
+    private func toolResult(_ result: StepResult, in sandbox: SandboxID, key: String, spec: JobSpec) async -> ToolResult {
+        var output = (try? await sandboxes.output(ofCommand: key, in: sandbox)) ?? CommandOutput()
+        if case .success(let values) = secrets.resolve(spec.sandbox.secrets), !values.isEmpty {
+            output = CommandOutput(stdout: Self.redacted(output.stdout, values), stderr: Self.redacted(output.stderr, values))
+        }
         return AgentToolbox.result(of: result, output: output)
+    }
+
+    private static func redacted(_ bytes: [UInt8], _ secrets: [String: String]) -> [UInt8] {
+        var capture = OutputCapture(budget: max(bytes.count, 1) * 2, redacting: secrets)
+        capture.append(bytes)
+        capture.finish()
+        return capture.kept
     }
 }

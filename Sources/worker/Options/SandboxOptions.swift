@@ -42,11 +42,19 @@ struct SandboxOptions: ParsableArguments {
                 allowUnisolated: allowUnisolated
             )
         )
+        let secrets = try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
+        let environment = Self.environment()
+        // E2B sandboxes are tagged with this journal's scope, so the orphan sweep ends only its own.
+        let scope = "runlog-" + ContentHash.sha256Hex(Array(Self.absolute(database).utf8)).prefix(16)
+        let e2b = E2BClient(configuration: try E2BConfiguration.fromEnvironment(environment, scope: String(scope))) {
+            try? secrets.resolve([E2BConfiguration.apiKeySecret]).get()[E2BConfiguration.apiKeySecret]
+        }
         let effects = SandboxJobEffects(
             local: local,
-            secrets: try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment,
+            e2b: E2BSandboxProvider(client: e2b, now: { clock.now() }),
+            secrets: secrets,
             artifactsDirectory: artifacts.map(Self.absolute) ?? Self.absolute(database) + ".artifacts",
-            model: AnthropicClient(configuration: try AnthropicConfiguration.fromEnvironment(Self.environment())),
+            model: AnthropicClient(configuration: try AnthropicConfiguration.fromEnvironment(environment)),
             now: { clock.now() }
         )
         return SandboxJobExecutor(effects: effects)
