@@ -128,6 +128,7 @@ let package = Package(
             name: "EffectsTests",
             dependencies: [
                 "Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -35,6 +35,9 @@ public enum Failpoint {
     /// After a tool call ended and its result was read, before the result is journaled.
     public static let afterToolFinish = "tool.after-finish"
 
+    /// After a run's outcome reached every status sink, before that is journaled.
+    public static let afterStatusDelivered = "status.after-deliver"
+
     /// Every failpoint of the run lifecycle, for tests that visit each.
     public static let all = [afterCommit, beforeDispatch, beforeEffect, afterEffect, afterSandboxCreate, afterCommandStart]
     /// Every point of the agent loop, for tests that visit each.

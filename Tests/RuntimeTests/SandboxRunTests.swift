@@ -30,7 +30,12 @@ struct SandboxRunTests {
         }
 
         /// The executor; agent runs call the model at `modelURL` with `secrets`' ANTHROPIC_API_KEY.
-        func executor(modelURL: String = "http://127.0.0.1:9", secrets: [String: String] = Fixture.secrets, e2bURL: String? = nil) -> SandboxJobExecutor {
+        func executor(
+            modelURL: String = "http://127.0.0.1:9",
+            secrets: [String: String] = Fixture.secrets,
+            e2bURL: String? = nil,
+            sinks: [any StatusSink] = []
+        ) -> SandboxJobExecutor {
             let clock = SystemClock()
             var model = AnthropicConfiguration(baseURL: modelURL)
             model.requestTimeoutSeconds = 5
@@ -47,6 +52,7 @@ struct SandboxRunTests {
                     secrets: SecretStore(values: secrets),
                     artifactsDirectory: directory.file("artifacts"),
                     model: AnthropicClient(configuration: model),
+                    sinks: sinks,
                     now: { clock.now() }
                 )
             )
@@ -59,11 +65,12 @@ struct SandboxRunTests {
             untilIdle: Bool = true,
             modelURL: String = "http://127.0.0.1:9",
             secrets: [String: String] = Fixture.secrets,
-            e2bURL: String? = nil
+            e2bURL: String? = nil,
+            sinks: [any StatusSink] = []
         ) -> Engine<SandboxJobExecutor> {
             Engine(
                 journal: journal,
-                executor: executor(modelURL: modelURL, secrets: secrets, e2bURL: e2bURL),
+                executor: executor(modelURL: modelURL, secrets: secrets, e2bURL: e2bURL, sinks: sinks),
                 options: EngineOptions(owner: owner, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle)
             )
         }

@@ -116,6 +116,28 @@ struct AgentCrashTests {
         #expect(e2b.alive.isEmpty)
     }
 
+    @Test("killed mid-status-update (the sink has the outcome, the journal not yet): the update is sent again, idempotently")
+    func statusUpdate() async throws {
+        let harness = WorkerHarness()
+        let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent(ledger: "/ledger"))
+        let server = try await fake.serve()
+        let postgrest = FakePostgREST(apiKey: "pgrst-crash")
+        let database = try await postgrest.serve()
+        defer { Task { await server.stop(); await database.stop() } }
+        try await Self.submitAgentRun(harness)
+        let environment = Self.environment(server).merging([
+            "RUNLOG_POSTGREST_URL": database.baseURL + "/rest/v1", "RUNLOG_POSTGREST_EVENTS_TABLE": "runlog_events", "POSTGREST_API_KEY": "pgrst-crash",
+        ]) { $1 }
+        try await Self.crash(harness, at: Failpoint.afterStatusDelivered, hit: 1, environment: environment)
+        try await Self.checkInvariants(harness, fake: fake)
+        let rows = postgrest.rows("runlog_runs")
+        #expect(rows.count == 1)
+        #expect(rows.first?["status"] == "succeeded")
+        let finals = postgrest.rows("runlog_events").filter { $0["status"] == "succeeded" }
+        #expect(finals.count == 1, "the outcome was appended once")
+        #expect(postgrest.requests.filter { $0.hasPrefix("PATCH") }.count >= 2, "the outcome was sent again after the crash")
+    }
+
     /// Runs the worker until the failpoint kills it, then restarts it until it exits by itself.
     static func crash(_ harness: WorkerHarness, at name: String, hit: Int, environment: [String: String]) async throws {
         let first = try harness.start(harness.runArguments, environment: environment.merging(["RUNLOG_FAILPOINT": "\(name):\(hit)"]) { $1 })

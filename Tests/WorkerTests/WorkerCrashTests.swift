@@ -43,11 +43,18 @@ struct WorkerCrashTests {
     func randomKills(seed: UInt64) async throws {
         var generator = SplitMix(seed: seed)
         let harness = WorkerHarness()
-        // Each run takes at least 1.2 s, so the first worker is always killed before it is done.
-        let runs = try await harness.submitLedgerRuns(4, pause: "0.4")
+        // Each run takes at least 2.4 s, and the first kill comes at most 0.75 s after the first
+        // step ran (a test process loaded by the suite's other tests may oversleep a little), so
+        // the first worker is killed before it is done.
+        let runs = try await harness.submitLedgerRuns(4, pause: "0.8")
         var kills = 0
-        for _ in 0..<6 {
+        for round in 0..<6 {
             let worker = try harness.start(harness.runArguments)
+            if round == 0 {
+                for _ in 0..<500 where runs.allSatisfy({ harness.ledgerLines($0).isEmpty }) && worker.isRunning {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
             try await Task.sleep(for: .milliseconds(Int(generator.next() % 700) + 50))
             guard worker.isRunning else { break }
             kill(worker.processIdentifier, SIGKILL)

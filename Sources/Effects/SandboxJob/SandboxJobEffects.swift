@@ -20,6 +20,8 @@ public struct SandboxJobEffects: Sendable {
     public let now: @Sendable () -> Timestamp
     /// The model agent runs call.
     public let model: AnthropicClient
+    /// Where final outcomes are reported (none: the journal is the status).
+    public let sinks: [any StatusSink]
 
     /// Creates the effects of sandbox jobs.
     public init(
@@ -28,8 +30,10 @@ public struct SandboxJobEffects: Sendable {
         secrets: SecretStore,
         artifactsDirectory: String,
         model: AnthropicClient = AnthropicClient(configuration: AnthropicConfiguration()),
+        sinks: [any StatusSink] = [],
         now: @escaping @Sendable () -> Timestamp
     ) {
+        self.sinks = sinks
         self.sandboxes = SandboxRouter(local: local, e2b: e2b)
         self.secrets = secrets
         self.artifactsDirectory = artifactsDirectory
@@ -99,8 +103,25 @@ public struct SandboxJobEffects: Sendable {
             } catch {
                 return .sandboxReleaseFailed(intent: intent.id, reason: error.description, at: now())
             }
-        case .reportStatus:
-            // No status sink is configured: the journal is where the outcome is reported.
+        case .reportStatus(let outcome):
+            // The update's sequence is the reporting record's: later than any progress update
+            // (the publisher leaves reporting runs alone), the same on every re-send.
+            let update = StatusUpdate(
+                runID: target.runID,
+                seq: intent.id.seq,
+                status: outcome.status,
+                state: outcome.status,
+                detail: outcome.description,
+                at: now()
+            )
+            for sink in sinks {
+                do {
+                    try await sink.deliver(update)
+                } catch {
+                    return .statusReportFailed(intent: intent.id, reason: "\(sink.name): \(error)", retryable: error.retryable, at: now())
+                }
+            }
+            Failpoint.hit(Failpoint.afterStatusDelivered)
             return .statusReported(intent: intent.id)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Effects
 import Journal
 import Logging
 import RunStateMachine
@@ -48,9 +49,10 @@ struct RunCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.owner)
             defer { journal.close() }
+            let executor = try sandbox.executor(forDatabase: options.path)
             let summary = try await Self.drive(
                 journal: journal,
-                executor: sandbox.executor(forDatabase: options.path),
+                executor: executor,
                 options: EngineOptions(
                     owner: Self.ownerName(),
                     concurrency: concurrency,
@@ -59,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
                     // This worker holds the journal's owner lock: leases left in it are dead.
                     exclusive: true
                 ),
-                progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false)
+                progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false),
+                publisher: StatusPublisher(journal: journal, sinks: executor.effects.sinks)
             )
             if options.json {
                 Console.printJSON([
@@ -83,12 +86,15 @@ struct RunCommand: AsyncParsableCommand {
         journal: SQLiteJournal,
         executor: Executor,
         options: EngineOptions,
-        progress: ProgressBoard?
+        progress: ProgressBoard?,
+        publisher: StatusPublisher? = nil
     ) async throws -> EngineSummary {
         let engine = Engine(journal: journal, executor: executor, options: options)
-        var beside: (@Sendable () async -> Void)?
-        if let progress {
-            beside = { await progress.watch() }
+        let beside: @Sendable () async -> Void = {
+            await withTaskGroup(of: Void.self) { group in
+                if let progress { group.addTask { await progress.watch() } }
+                if let publisher { group.addTask { await publisher.run() } }
+            }
         }
         let service = EngineService(engine: engine, beside: beside)
         var logger = Logger(label: "runlog.worker")

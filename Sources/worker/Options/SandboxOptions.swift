@@ -55,6 +55,7 @@ struct SandboxOptions: ParsableArguments {
             secrets: secrets,
             artifactsDirectory: artifacts.map(Self.absolute) ?? Self.absolute(database) + ".artifacts",
             model: AnthropicClient(configuration: try AnthropicConfiguration.fromEnvironment(environment)),
+            sinks: try Self.statusSinks(environment, secrets: secrets),
             now: { clock.now() }
         )
         return SandboxJobExecutor(effects: effects)
@@ -72,6 +73,32 @@ struct SandboxOptions: ParsableArguments {
         defer { free(resolved) }
         let base = String(cString: resolved)
         return base == "/" ? "/\(name)" : "\(base)/\(name)"
+    }
+
+    /// The status sinks the environment configures: PostgREST with `RUNLOG_POSTGREST_URL`
+    /// (`RUNLOG_POSTGREST_TABLE`, default `runlog_runs`; `RUNLOG_POSTGREST_EVENTS_TABLE`; secret
+    /// `POSTGREST_API_KEY`), a webhook with `RUNLOG_WEBHOOK_URL` (secret `RUNLOG_WEBHOOK_SECRET`).
+    static func statusSinks(_ environment: [String: String], secrets: SecretStore) throws(ConfigurationError) -> [any StatusSink] {
+        func secret(_ name: String) -> @Sendable () -> String? {
+            { try? secrets.resolve([name]).get()[name] }
+        }
+        func url(_ name: String) throws(ConfigurationError) -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw ConfigurationError(setting: name, problem: "'\(value)' is not an http(s) URL", fix: "set it like https://<project>.supabase.co/rest/v1")
+            }
+            return value
+        }
+        var sinks: [any StatusSink] = []
+        if let base = try url("RUNLOG_POSTGREST_URL") {
+            let table = environment["RUNLOG_POSTGREST_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "runlog_runs"
+            let events = environment["RUNLOG_POSTGREST_EVENTS_TABLE"].flatMap { $0.isEmpty ? nil : $0 }
+            sinks.append(PostgRESTSink(baseURL: base, table: table, eventsTable: events, apiKey: secret("POSTGREST_API_KEY")))
+        }
+        if let hook = try url("RUNLOG_WEBHOOK_URL") {
+            sinks.append(WebhookSink(url: hook, secret: secret("RUNLOG_WEBHOOK_SECRET")))
+        }
+        return sinks
     }
 
     /// The worker's environment.
