@@ -1,5 +1,6 @@
 import Effects
 import Foundation
+import RunStateMachine
 import Testing
 import TestSupport
 
@@ -41,5 +42,20 @@ struct SecretStoreTests {
         }
         #expect(throws: ConfigurationError.self) { try SecretStore.file(at: d2.file("missing.env")) }
         _ = d1
+    }
+
+    @Test("events are scrubbed of secret values in their free text, never in ids; short values are left alone")
+    func scrubbing() {
+        let store = SecretStore(values: ["API_TOKEN": "tok-0123456789", "PIN": "1234"])
+        let intent = IntentID(seq: 3, index: 0)
+        let failed = SandboxJobEvent.modelCallFailed(intent: intent, reason: "HTTP 400: bad header tok-0123456789 (pin 1234)", retryable: false, retryAfterMilliseconds: nil, at: Timestamp(milliseconds: 1))
+        #expect(store.scrub(failed, names: ["API_TOKEN", "PIN", "ABSENT"]) == .modelCallFailed(
+            intent: intent, reason: "HTTP 400: bad header [redacted API_TOKEN] (pin 1234)", retryable: false, retryAfterMilliseconds: nil, at: Timestamp(milliseconds: 1)
+        ))
+        let created = SandboxJobEvent.sandboxCreated(intent: intent, sandbox: SandboxID("e2b:tok-0123456789"))
+        #expect(store.scrub(created, names: ["API_TOKEN"]) == created)
+        let tool = SandboxJobEvent.toolFinished(intent: intent, result: ToolResult(isError: false, content: "tok-0123456789"))
+        #expect(store.scrub(tool, names: ["API_TOKEN"]) == .toolFinished(intent: intent, result: ToolResult(isError: false, content: "[redacted API_TOKEN]")))
+        #expect(store.scrub("x tok-0123456789 y", names: ["API_TOKEN"]) == "x [redacted API_TOKEN] y")
     }
 }

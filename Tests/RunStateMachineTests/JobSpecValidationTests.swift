@@ -118,6 +118,7 @@ struct JobSpecValidationTests {
             (#"{"kind":"agent","steps":[{"run":"x"}],"agent":{"model":"m","prompt":"p"}}"#, "$.steps", "no steps"),
             (#"{"kind":"agent","agent":{"model":"m","prompt":"p","tools":["shell","browser"]}}"#, "$.agent.tools[1]", #"found "browser""#),
             (#"{"kind":"agent","agent":{"model":"m"}}"#, "$.agent.prompt", "missing required field"),
+            (#"{"kind":"agent","agent":{"model":"m","prompt":"p","egress":"sandbox"}}"#, "$.agent.egress", "local sandboxes have no network"),
             (#"{"kind":"shell","steps":[{"run":"x"}],"collect":["../etc/passwd"]}"#, "$.collect[0]", "inside the workspace"),
             (#"{"kind":"shell","steps":[{"run":"x"}],"name":"two\nlines"}"#, "$.name", "control character"),
             (#"{"kind":"shell","steps":[{"run":"x"}],"sandbox":{"secrets":"TOKEN"}}"#, "$.sandbox.secrets", "expected an array"),

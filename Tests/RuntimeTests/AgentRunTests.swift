@@ -70,6 +70,42 @@ struct AgentRunTests {
         #expect(try f.journal.verify().ok)
     }
 
+    @Test("egress sandbox: the model is called from inside the E2B sandbox, as root, the key out of the tools' reach")
+    func egressSandbox() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key)
+        let model = try await fake.serve()
+        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
+        let cloud = try await e2b.serve()
+        defer { Task { await model.stop(); await cloud.stop() } }
+        var agent = Self.hello
+        agent.egress = .sandbox
+        let run = try await f.submit(agent: agent, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30))
+        let sandboxes = Task {
+            // Watch the sandbox while the run lasts: no file the tools' user can read holds the key.
+            var seen: [String] = []
+            while !Task.isCancelled {
+                for id in e2b.alive {
+                    guard let home = e2b.home(of: id) else { continue }
+                    seen += SandboxRunTests.files(under: home, containing: Self.key).filter { !$0.hasPrefix(".root/") }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return seen
+        }
+        _ = try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run()
+        sandboxes.cancel()
+        #expect(await sandboxes.value.isEmpty)
+        #expect(try f.state(run) == "succeeded")
+        #expect(fake.received.count == 3)
+        #expect(fake.received.allSatisfy { $0.headers["user-agent"]?.hasPrefix("curl/") == true }, "the calls came from curl in the sandbox")
+        #expect(fake.received.allSatisfy { $0.headers["x-api-key"] == Self.key })
+        let responded = try Self.events(f, run).filter { if case .modelResponded = $0 { true } else { false } }
+        #expect(responded.count == 3)
+        #expect(e2b.requests.contains("POST /files"))
+        #expect(e2b.alive.isEmpty)
+    }
+
     @Test("rate limits and overload are waited out as the API asks, journaled; the turn is asked again")
     func retries() async throws {
         let f = try Fixture()
@@ -110,8 +146,17 @@ struct AgentRunTests {
             }
         }
         #expect(reasons[0].count == 1 && reasons[0][0].contains("HTTP 401 authentication_error"))
+        // An outside service quoting a secret back: the reason is journaled without it.
+        fake.enqueue(.error(status: 400, type: "invalid_request_error", message: "unexpected text 'token-value' in messages.0"))
+        let quoted = try await f.submit(agent: Self.hello)
+        _ = try await f.engine(modelURL: server.baseURL).run()
+        let quotedReasons = try Self.events(f, quoted).compactMap { event -> String? in
+            if case .modelCallFailed(_, let reason, _, _, _) = event { return reason }
+            return nil
+        }
+        #expect(quotedReasons == ["HTTP 400 invalid_request_error: unexpected text '[redacted DEMO_TOKEN]' in messages.0 (request req_fake_2)"])
         #expect(reasons[1] == ["the worker has no value for secret 'ANTHROPIC_API_KEY': set it in the worker's environment or its --secrets-file and restart it"])
-        #expect(fake.received.count == 1)
+        #expect(fake.received.count == 2)
         #expect(await f.sandboxesLeft().isEmpty)
     }
 

@@ -5,7 +5,8 @@ import Synchronization
 /// A loopback stand-in for E2B speaking its recorded wire format (`external-apis.md` §1): the
 /// control plane (v2 create with `Idempotency-Key`, list by metadata with paging, get, kill,
 /// timeout, TTL expiry) and, behind the sandbox proxy's headers, the envd subset a worker uses
-/// (`process.Process/Start` as a Connect stream, `process.Process/List`, `GET /files`). Its
+/// (`process.Process/Start` as a Connect stream, `process.Process/List`, `GET` and `POST /files`,
+/// the user chosen by `Authorization: Basic`; `/root` is the directory's `.root`). Its
 /// sandboxes are directories on this machine and its processes real ones (a session each), so
 /// commands run, outlive the stream that started them, and die with their sandbox.
 public final class FakeE2B: Sendable {
@@ -210,9 +211,18 @@ public final class FakeE2B: Sendable {
             let running = state.withLock { $0.sandboxes[id]?.processes.filter { $0.process.isRunning } ?? [] }
             let list: [JSONValue] = running.map { ["pid": .int(Int64($0.process.processIdentifier)), "tag": .string($0.tag), "config": ["cmd": "/bin/bash"]] }
             return Self.json(200, ["processes": .array(list)])
+        case ("POST", "/files"):
+            guard let file = query["path"].flatMap({ translate($0, home: sandbox.directory) }) else {
+                return Self.json(400, ["code": 400, "message": "path must be under /home/user or /root"])
+            }
+            try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: file, contents: Data(request.body)) else {
+                return Self.json(507, ["code": 507, "message": "cannot write"])
+            }
+            return Self.json(200, [["path": .string(query["path"] ?? ""), "name": .string((file as NSString).lastPathComponent), "type": "file"]])
         case ("GET", "/files"):
             guard let file = query["path"].flatMap({ translate($0, home: sandbox.directory) }) else {
-                return Self.json(400, ["code": 400, "message": "path must be under /home/user"])
+                return Self.json(400, ["code": 400, "message": "path must be under /home/user or /root"])
             }
             guard let data = FileManager.default.contents(atPath: file) else {
                 return Self.json(404, ["code": 404, "message": .string("path '\(query["path"] ?? "")' does not exist")])
@@ -223,9 +233,22 @@ public final class FakeE2B: Sendable {
         }
     }
 
+    /// The host path standing for `path` in the sandbox whose directory is `home`: `/home/user`
+    /// is the directory itself, `/root` its `.root`.
     private func translate(_ path: String, home: String) -> String? {
-        guard path == "/home/user" || path.hasPrefix("/home/user/"), !path.contains("/../") else { return nil }
-        return home + path.dropFirst("/home/user".count)
+        guard !path.contains("/../") else { return nil }
+        if path == "/home/user" || path.hasPrefix("/home/user/") { return home + path.dropFirst("/home/user".count) }
+        if path == "/root" || path.hasPrefix("/root/") { return home + "/.root" + path.dropFirst("/root".count) }
+        return nil
+    }
+
+    /// The Unix user an envd call is made as (`Authorization: Basic base64("user:")`).
+    private static func user(_ request: LoopbackRequest) -> String {
+        guard let value = request.headers["authorization"], value.hasPrefix("Basic "),
+            let data = Data(base64Encoded: String(value.dropFirst(6))),
+            let text = String(data: data, encoding: .utf8), let name = text.split(separator: ":").first
+        else { return "user" }
+        return String(name)
     }
 
     private func start(_ request: LoopbackRequest, in sandbox: Sandbox) -> LoopbackResponse {
@@ -235,7 +258,10 @@ public final class FakeE2B: Sendable {
         else { return Self.json(400, ["code": "invalid_argument", "message": "bad request"]) }
         var args: [String] = []
         if case .array(let list)? = config["args"] { args = list.compactMap { if case .string(let s) = $0 { s } else { nil } } }
-        var environment = ["HOME": sandbox.directory, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": "user"]
+        let user = Self.user(request)
+        let home = user == "root" ? sandbox.directory + "/.root" : sandbox.directory
+        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        var environment = ["HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": user]
         if case .object(let envs)? = config["envs"] {
             for (key, value) in envs { if case .string(let text) = value { environment[key] = text } }
         }
@@ -245,7 +271,7 @@ public final class FakeE2B: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = [cmd] + args
         process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: sandbox.directory)
+        process.currentDirectoryURL = URL(fileURLWithPath: home)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -83,8 +83,8 @@ public struct AnthropicClient: Sendable {
 }
 
 extension ModelCallOutcome {
-    /// The outcome with every occurrence of `secret` in its reason replaced.
-    func scrubbing(_ secret: String) -> ModelCallOutcome {
+    /// The outcome with every occurrence of `secret` (the API key) in its reason replaced.
+    public func scrubbing(_ secret: String) -> ModelCallOutcome {
         guard !secret.isEmpty else { return self }
         func scrub(_ text: String) -> String { text.replacing(secret, with: "[redacted ANTHROPIC_API_KEY]") }
         switch self {

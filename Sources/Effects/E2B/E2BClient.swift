@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FoundationEssentials
 import NIOHTTP1
 import RunStateMachine
 
@@ -97,13 +98,21 @@ public struct E2BClient: Sendable {
     /// `process.Process/Start` (Connect server stream): starts `/bin/bash -c script` with `envs`
     /// and `tag`, reads the stream until the start event and returns the pid. The process goes
     /// on after the stream is closed; envd kills it after `timeoutMilliseconds`.
-    public func startProcess(in id: String, token: String?, script: String, envs: [String: String], tag: String, timeoutMilliseconds: Int64) async throws(SandboxError) -> Int64 {
+    public func startProcess(
+        in id: String,
+        token: String?,
+        script: String,
+        envs: [String: String],
+        tag: String,
+        timeoutMilliseconds: Int64,
+        user: String = "user"
+    ) async throws(SandboxError) -> Int64 {
         let request: JSONValue = [
             "process": ["cmd": "/bin/bash", "args": ["-c", .string(script)], "envs": .object(JSONObject(envs.mapValues(JSONValue.string)))],
             "tag": .string(tag),
             "stdin": false,
         ]
-        let headers = envdHeaders(id, token: token) + [
+        let headers = envdHeaders(id, token: token, user: user) + [
             ("content-type", "application/connect+json"), ("connect-protocol-version", "1"), ("connect-timeout-ms", "\(timeoutMilliseconds)"),
         ]
         let answer = try await send(.POST, configuration.sandboxURL + "/process.Process/Start", headers: headers, body: ConnectFrames.encode(request.canonicalBytes), what: "starting a command in \(id)")
@@ -142,11 +151,11 @@ public struct E2BClient: Sendable {
     }
 
     /// `GET /files?path=`: the file's bytes (at most `limit`), or `nil` if it does not exist.
-    public func readFile(in id: String, token: String?, path: String, limit: Int) async throws(SandboxError) -> [UInt8]? {
+    public func readFile(in id: String, token: String?, path: String, limit: Int, user: String = "user") async throws(SandboxError) -> [UInt8]? {
         let answer = try await send(
             .GET,
-            configuration.sandboxURL + "/files?path=" + Self.percentEncode(path) + "&username=user",
-            headers: envdHeaders(id, token: token),
+            configuration.sandboxURL + "/files?path=" + Self.percentEncode(path) + "&username=" + user,
+            headers: envdHeaders(id, token: token, user: user),
             body: nil,
             limit: limit,
             what: "reading \(path) in \(id)"
@@ -156,10 +165,25 @@ public struct E2BClient: Sendable {
         return answer.body
     }
 
+    /// `POST /files?path=` with the raw bytes (envd ≥ 0.5.7): creates or replaces the file,
+    /// and its parent directories, as `user`.
+    public func writeFile(in id: String, token: String?, path: String, bytes: [UInt8], user: String = "user") async throws(SandboxError) {
+        let answer = try await send(
+            .POST,
+            configuration.sandboxURL + "/files?path=" + Self.percentEncode(path) + "&username=" + user,
+            headers: envdHeaders(id, token: token, user: user) + [("content-type", "application/octet-stream")],
+            body: bytes,
+            what: "writing \(path) in \(id)"
+        )
+        guard answer.status == 200 || answer.status == 201 || answer.status == 204 else { throw envdFailure(answer, id: id, what: "writing \(path)") }
+    }
+
     // MARK: Plumbing
 
-    private func envdHeaders(_ id: String, token: String?) -> [(String, String)] {
-        var headers = [("e2b-sandbox-id", id), ("e2b-sandbox-port", Self.envdPort)]
+    /// The headers of an envd call as `user` (`Authorization: Basic base64("user:")` selects the
+    /// Unix user envd runs the call as).
+    private func envdHeaders(_ id: String, token: String?, user: String = "user") -> [(String, String)] {
+        var headers = [("e2b-sandbox-id", id), ("e2b-sandbox-port", Self.envdPort), ("authorization", "Basic " + Data("\(user):".utf8).base64EncodedString())]
         if let token { headers.append(("x-access-token", token)) }
         return headers
     }

@@ -16,8 +16,18 @@ import Glibc
 public final class E2BSandboxProvider: SandboxProvider {
     /// The prefix of this provider's sandbox ids.
     public static let prefix = "e2b:"
-    /// The home directory of the sandbox's user, where commands keep their records.
-    public static let home = "/home/user"
+    /// A Unix user of the sandbox that commands run as, and its home, where they keep their
+    /// records.
+    struct Account: Sendable {
+        var user: String
+        var home: String
+
+        /// The sandbox's user: every step and tool call runs as it.
+        static let user = Account(user: "user", home: "/home/user")
+        /// Root: model calls made from inside the sandbox run as it, so the key they carry is
+        /// out of the tools' reach.
+        static let root = Account(user: "root", home: "/root")
+    }
 
     /// The E2B calls.
     public let client: E2BClient
@@ -36,7 +46,7 @@ public final class E2BSandboxProvider: SandboxProvider {
     /// Whether `id` names an E2B sandbox.
     public static func holds(_ id: SandboxID) -> Bool { id.value.hasPrefix(prefix) }
 
-    private static func raw(_ id: SandboxID) throws(SandboxError) -> String {
+    static func raw(_ id: SandboxID) throws(SandboxError) -> String {
         guard holds(id) else { throw .invalidRequest("\(id) is not an E2B sandbox") }
         return String(id.value.dropFirst(prefix.count))
     }
@@ -115,7 +125,7 @@ public final class E2BSandboxProvider: SandboxProvider {
     }
 
     /// The sandbox's envd token: remembered from creation, else read from E2B (a restarted worker).
-    private func token(_ raw: String) async throws(SandboxError) -> String? {
+    func token(_ raw: String) async throws(SandboxError) -> String? {
         if let token = tokens.withLock({ $0[raw] }) { return token }
         guard let sandbox = try await client.get(raw) else {
             throw .gone(Self.sandboxID(raw), reason: "E2B no longer has it (expired or killed)")
@@ -128,6 +138,10 @@ public final class E2BSandboxProvider: SandboxProvider {
 
     /// Starts the command under ``E2BCommandScript`` (a key that already started does nothing).
     public func start(_ command: CommandRequest, in id: SandboxID) async throws(SandboxError) {
+        try await start(command, in: id, as: .user)
+    }
+
+    func start(_ command: CommandRequest, in id: SandboxID, as account: Account) async throws(SandboxError) {
         let raw = try Self.raw(id)
         var envs = command.environment.merging(command.secrets) { _, secret in secret }
         envs["RUNLOG_COMMAND"] = command.command
@@ -138,16 +152,21 @@ public final class E2BSandboxProvider: SandboxProvider {
             envs: envs,
             tag: E2BCommandScript.tag(command.key),
             // envd kills the process when this elapses: well after the wrapper's own timeout.
-            timeoutMilliseconds: Int64(command.timeoutSeconds + 30) * 1000
+            timeoutMilliseconds: Int64(command.timeoutSeconds + 30) * 1000,
+            user: account.user
         )
     }
 
     /// Reads the command's records in the sandbox: exit record, started marker, running tags.
     public func status(ofCommand key: String, in id: SandboxID) async -> CommandStatus {
+        await status(ofCommand: key, in: id, as: .user)
+    }
+
+    private func status(ofCommand key: String, in id: SandboxID, as account: Account) async -> CommandStatus {
         var last = ""
         for attempt in 0..<3 {
             do {
-                return try await readStatus(key, in: id)
+                return try await readStatus(key, in: id, as: account)
             } catch .gone(_, let reason) {
                 return .unknowable(reason: "the sandbox is gone: \(reason)")
             } catch {
@@ -158,39 +177,39 @@ public final class E2BSandboxProvider: SandboxProvider {
         return .unknowable(reason: "E2B could not be asked about the command: \(last)")
     }
 
-    private func readStatus(_ key: String, in id: SandboxID) async throws(SandboxError) -> CommandStatus {
+    private func readStatus(_ key: String, in id: SandboxID, as account: Account) async throws(SandboxError) -> CommandStatus {
         let raw = try Self.raw(id)
         let token = try await token(raw)
-        let directory = E2BCommandScript.directory(home: Self.home, key: key)
-        if let result = try await finished(raw, token: token, directory: directory) {
+        let directory = E2BCommandScript.directory(home: account.home, key: key)
+        if let result = try await finished(raw, token: token, directory: directory, as: account) {
             return .finished(result)
         }
-        let started = try await client.readFile(in: raw, token: token, path: "\(directory)/started", limit: 1 << 10) != nil
+        let started = try await client.readFile(in: raw, token: token, path: "\(directory)/started", limit: 1 << 10, user: account.user) != nil
         // A process with the key's tag is running: the command runs, or its wrapper is about to
         // write the started marker.
         if try await client.runningTags(in: raw, token: token).contains(E2BCommandScript.tag(key)) {
             return .running
         }
         guard started else { return .notStarted }
-        if let result = try await finished(raw, token: token, directory: directory) {
+        if let result = try await finished(raw, token: token, directory: directory, as: account) {
             return .finished(result)
         }
         return .lost(reason: "the command stopped without an exit record (envd ended it, or the sandbox restarted)")
     }
 
-    private func finished(_ raw: String, token: String?, directory: String) async throws(SandboxError) -> StepResult? {
-        guard let record = try await client.readFile(in: raw, token: token, path: "\(directory)/exit", limit: 1 << 10),
+    private func finished(_ raw: String, token: String?, directory: String, as account: Account) async throws(SandboxError) -> StepResult? {
+        guard let record = try await client.readFile(in: raw, token: token, path: "\(directory)/exit", limit: 1 << 10, user: account.user),
             let (exit, ms) = E2BCommandScript.exit(fromRecord: record)
         else { return nil }
-        let output = try await streams(raw, token: token, directory: directory)
+        let output = try await streams(raw, token: token, directory: directory, as: account)
         return StepResult(exit: exit, stdout: Self.digest(output.stdout), stderr: Self.digest(output.stderr), durationMilliseconds: ms)
     }
 
-    private func streams(_ raw: String, token: String?, directory: String) async throws(SandboxError) -> CommandOutput {
+    func streams(_ raw: String, token: String?, directory: String, as account: Account) async throws(SandboxError) -> CommandOutput {
         let limit = 64 << 20
         return CommandOutput(
-            stdout: try await client.readFile(in: raw, token: token, path: "\(directory)/out", limit: limit) ?? [],
-            stderr: try await client.readFile(in: raw, token: token, path: "\(directory)/err", limit: limit) ?? []
+            stdout: try await client.readFile(in: raw, token: token, path: "\(directory)/out", limit: limit, user: account.user) ?? [],
+            stderr: try await client.readFile(in: raw, token: token, path: "\(directory)/err", limit: limit, user: account.user) ?? []
         )
     }
 
@@ -203,9 +222,13 @@ public final class E2BSandboxProvider: SandboxProvider {
 
     /// Polls the command's records until it ends (every 250 ms, then every second).
     public func wait(forCommand key: String, in id: SandboxID) async throws -> StepResult {
+        try await wait(forCommand: key, in: id, as: .user)
+    }
+
+    func wait(forCommand key: String, in id: SandboxID, as account: Account) async throws -> StepResult {
         var delay = 250
         while true {
-            switch await status(ofCommand: key, in: id) {
+            switch await status(ofCommand: key, in: id, as: account) {
             case .finished(let result):
                 return result
             case .running:
@@ -222,7 +245,7 @@ public final class E2BSandboxProvider: SandboxProvider {
     /// The command's output files (the caller caps and redacts them).
     public func output(ofCommand key: String, in id: SandboxID) async throws(SandboxError) -> CommandOutput {
         let raw = try Self.raw(id)
-        return try await streams(raw, token: try await token(raw), directory: E2BCommandScript.directory(home: Self.home, key: key))
+        return try await streams(raw, token: try await token(raw), directory: E2BCommandScript.directory(home: Account.user.home, key: key), as: .user)
     }
 
     /// Downloads a workspace file through envd to `destination`.
@@ -232,7 +255,7 @@ public final class E2BSandboxProvider: SandboxProvider {
             throw .invalidRequest("collect path '\(path)' must be relative to the workspace and stay inside it")
         }
         let raw = try Self.raw(id)
-        let full = E2BCommandScript.workspace(home: Self.home) + "/" + components.joined(separator: "/")
+        let full = E2BCommandScript.workspace(home: Account.user.home) + "/" + components.joined(separator: "/")
         guard let bytes = try await client.readFile(in: raw, token: try await token(raw), path: full, limit: Int(LocalSandboxProvider.artifactLimit)) else {
             throw .failed("'\(path)' does not exist in the sandbox's workspace", retryable: false)
         }

@@ -70,6 +70,18 @@ public struct SandboxJobEffects: Sendable {
     ///
     /// - Throws: `CancellationError` only, when the worker shuts down mid-effect.
     public func perform(_ intent: EffectIntent<SandboxJobEffect>, for target: Target) async throws -> SandboxJobEvent {
+        secrets.scrub(try await performUnscrubbed(intent, for: target), names: Self.secretNames(target.job.input))
+    }
+
+    /// The secrets whose values must never be journaled for a run of `spec`: its own and the
+    /// worker's credentials.
+    static func secretNames(_ spec: JobSpec) -> [String] {
+        spec.sandbox.secrets + [
+            AnthropicConfiguration.apiKeySecret, E2BConfiguration.apiKeySecret, "POSTGREST_API_KEY", "RUNLOG_WEBHOOK_SECRET",
+        ]
+    }
+
+    private func performUnscrubbed(_ intent: EffectIntent<SandboxJobEffect>, for target: Target) async throws -> SandboxJobEvent {
         let spec = target.job.input
         switch intent.effect {
         case .createSandbox:
@@ -81,8 +93,8 @@ public struct SandboxJobEffects: Sendable {
             let step = spec.steps[index]
             let result = try await runCommand(step.run, timeoutSeconds: step.timeoutSeconds, in: sandbox, for: target)
             return .stepFinished(intent: intent.id, result: result, at: now())
-        case .callModel:
-            return try await callModel(intent.id, for: target)
+        case .callModel(let sandbox, _, _):
+            return try await callModel(intent.id, in: sandbox, for: target)
         case .runTool(let sandbox, let turn, _, let call):
             return try await runTool(intent.id, call: call, turn: turn, in: sandbox, for: target)
         case .collectArtifacts(let sandbox):
@@ -130,6 +142,14 @@ public struct SandboxJobEffects: Sendable {
     /// a command's records say whether it started and how it ended (one still running is waited
     /// for: the new worker reattaches to it).
     public func reconcile(_ intent: EffectIntent<SandboxJobEffect>, for target: Target) async -> ReconcileFinding<SandboxJobEvent> {
+        switch await reconcileUnscrubbed(intent, for: target) {
+        case .happened(let event): .happened(secrets.scrub(event, names: Self.secretNames(target.job.input)))
+        case .notHappened: .notHappened
+        case .unknown(let reason): .unknown(reason: secrets.scrub(reason, names: Self.secretNames(target.job.input)))
+        }
+    }
+
+    private func reconcileUnscrubbed(_ intent: EffectIntent<SandboxJobEffect>, for target: Target) async -> ReconcileFinding<SandboxJobEvent> {
         switch intent.effect {
         case .createSandbox:
             if let found = await sandboxes.find(effectKey: target.key, provider: target.job.input.sandbox.provider), found.isAlive {
@@ -238,14 +258,9 @@ public struct SandboxJobEffects: Sendable {
     }
 
     /// Asks the model for the next turn of the conversation the journal holds.
-    private func callModel(_ intent: IntentID, for target: Target) async throws -> SandboxJobEvent {
+    private func callModel(_ intent: IntentID, in sandbox: SandboxID, for target: Target) async throws -> SandboxJobEvent {
         guard let agent = target.job.input.agent else {
             return ModelCallOutcome.failed(reason: "the job has no agent section").event(intent: intent, at: now())
-        }
-        guard agent.egress == .worker else {
-            return ModelCallOutcome.failed(
-                reason: "\"egress\": \"sandbox\" is not supported by this worker yet; use \"egress\": \"worker\""
-            ).event(intent: intent, at: now())
         }
         let key: String
         switch secrets.resolve([AnthropicConfiguration.apiKeySecret]) {
@@ -254,9 +269,45 @@ public struct SandboxJobEffects: Sendable {
         }
         let body = AnthropicMessages.requestBody(agent: agent, messages: target.conversation.messages(prompt: agent.prompt))
         Failpoint.hit(Failpoint.beforeModelCall)
-        let outcome = try await model.createMessage(body, apiKey: key)
+        let outcome: ModelCallOutcome
+        switch agent.egress {
+        case .worker: outcome = try await model.createMessage(body, apiKey: key)
+        case .sandbox: outcome = try await callModelFromSandbox(body, apiKey: key, in: sandbox, for: target)
+        }
         Failpoint.hit(Failpoint.afterModelResponse)
         return outcome.event(intent: intent, at: now())
+    }
+
+    /// Makes the model call from inside the (E2B) sandbox, as its root user; the worker still
+    /// journals the call's intent and its outcome.
+    private func callModelFromSandbox(_ body: JSONValue, apiKey: String, in sandbox: SandboxID, for target: Target) async throws -> ModelCallOutcome {
+        guard E2BSandboxProvider.holds(sandbox), let e2b = sandboxes.e2b else {
+            return .failed(reason: "\"egress\": \"sandbox\" needs an E2B sandbox (\"provider\": \"e2b\"): local sandboxes have no network")
+        }
+        let configuration = model.configuration
+        let secret = configuration.authStyle == .xAPIKey ? ("x-api-key", apiKey) : ("authorization", "Bearer \(apiKey)")
+        let outcome: ModelCallOutcome
+        do {
+            let result = try await e2b.post(
+                from: sandbox,
+                key: target.key,
+                url: configuration.baseURL + "/v1/messages",
+                headers: [("content-type", "application/json"), ("anthropic-version", configuration.version)],
+                secret: secret,
+                body: body.canonicalBytes,
+                timeoutSeconds: configuration.requestTimeoutSeconds
+            )
+            switch result {
+            case .answer(let answer):
+                outcome = AnthropicMessages.classify(status: answer.status, headers: answer.headers, body: answer.body)
+            case .transport(let reason, let connected):
+                outcome = connected ? .ambiguous(reason: reason, retryAfterMilliseconds: nil) : .rejected(reason: reason, retryAfterMilliseconds: nil)
+            }
+        } catch let error as SandboxError {
+            if case .gone = error { return .failed(reason: "the model call could not be made from the sandbox: \(error)") }
+            outcome = .ambiguous(reason: "the call from the sandbox failed: \(error)", retryAfterMilliseconds: nil)
+        }
+        return outcome.scrubbing(apiKey)
     }
 
     /// Runs one tool call in the sandbox under the intent's key (at most once), or answers it

@@ -69,6 +69,13 @@ extension JobSpec {
             }
             if let section = v.requireMember(members, "agent", in: "$", example: "{\"model\": \"claude-sonnet-4-5\", \"prompt\": \"...\"}") {
                 agent = readAgent(section, with: &v)
+                if agent?.egress == .sandbox, sandbox.provider == .local {
+                    v.report(
+                        "$.agent.egress",
+                        "\"egress\": \"sandbox\" makes the model call from inside the sandbox, and local sandboxes have no network",
+                        fix: "use \"provider\": \"e2b\" in \"sandbox\", or \"egress\": \"worker\""
+                    )
+                }
             }
         case nil:
             break
