@@ -18,6 +18,14 @@ struct AgentRunTests {
         try f.journal.records(of: run).compactMap { $0.decodedEvent(as: SandboxJobEvent.self) }
     }
 
+    /// The run's journaled tool results, in order.
+    static func toolResults(_ f: Fixture, _ run: RunRef) throws -> [ToolResult] {
+        try events(f, run).compactMap { event -> ToolResult? in
+            if case .toolFinished(_, let result) = event { return result }
+            return nil
+        }
+    }
+
     @Test("the model's tool calls run in the sandbox, their results go back, the run ends at end_turn")
     func helloFile() async throws {
         let f = try Fixture()
@@ -30,10 +38,7 @@ struct AgentRunTests {
         // One request per turn, each answered; the last carries the shell tool's output.
         #expect(fake.received.map(\.turn) == [0, 1, 2])
         #expect(fake.received.allSatisfy { $0.status == 200 })
-        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
-            if case .toolFinished(_, let result) = event { return result }
-            return nil
-        }
+        let results = try Self.toolResults(f, run)
         #expect(results == [ToolResult(isError: false, content: "wrote 3 bytes to hello.txt\n"), ToolResult(isError: false, content: "hi\n")])
         let usage = try Self.events(f, run).reduce(TokenUsage()) { total, event in
             if case .modelResponded(_, let response) = event { return total + response.usage }
@@ -57,10 +62,7 @@ struct AgentRunTests {
         let run = try await f.submit(agent: Self.hello, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30, secrets: ["DEMO_TOKEN"]))
         _ = try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run()
         #expect(try f.state(run) == "succeeded")
-        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
-            if case .toolFinished(_, let result) = event { return result }
-            return nil
-        }
+        let results = try Self.toolResults(f, run)
         #expect(results == [ToolResult(isError: false, content: "wrote 3 bytes to hello.txt\n"), ToolResult(isError: false, content: "hi\n")])
         #expect(e2b.alive.isEmpty)
         #expect(e2b.requests.contains("POST /v2/sandboxes"))
@@ -68,6 +70,36 @@ struct AgentRunTests {
         let database = try Data(contentsOf: URL(fileURLWithPath: f.directory.file("runs.sqlite")))
         #expect(database.range(of: Data(Fixture.secrets["E2B_API_KEY"]!.utf8)) == nil)
         #expect(try f.journal.verify().ok)
+    }
+
+    @Test("an E2B sandbox that vanishes mid-tool ends the run as sandbox lost, without asking the model again")
+    func vanishMidTool() async throws {
+        let f = try Fixture()
+        let fake = FakeAnthropic(apiKey: Self.key) { _, _ in
+            .message(content: [["type": "tool_use", "id": "toolu_long", "name": "shell", "input": ["command": "touch $HOME/began; sleep 20"]]], stopReason: "tool_use", usage: (10, 1))
+        }
+        let model = try await fake.serve()
+        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
+        let cloud = try await e2b.serve()
+        defer { Task { await model.stop(); await cloud.stop() } }
+        let run = try await f.submit(agent: Self.hello, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30))
+        let engine = Task { try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run() }
+        var vanished = false
+        for _ in 0..<500 where !vanished {
+            if let id = e2b.alive.first, let home = e2b.home(of: id), FileManager.default.fileExists(atPath: "\(home)/began") {
+                e2b.vanish(id)
+                vanished = true
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        _ = try await engine.value
+        #expect(vanished)
+        #expect(try f.journal.run(matching: run.id.value).stateName == "failed")
+        guard case .failed(.sandboxLost)? = try f.journal.records(of: run).last(where: { $0.state != nil }).flatMap({ try $0.stateJSON() }).map({ try SandboxJobState(json: $0) }) else {
+            Issue.record("the run did not fail as sandbox lost")
+            return
+        }
+        #expect(fake.received.count == 1)
     }
 
     @Test("egress sandbox: the model is called from inside the E2B sandbox, as root, the key out of the tools' reach")
@@ -87,7 +119,7 @@ struct AgentRunTests {
             while !Task.isCancelled {
                 for id in e2b.alive {
                     guard let home = e2b.home(of: id) else { continue }
-                    seen += SandboxRunTests.files(under: home, containing: Self.key).filter { !$0.hasPrefix(".root/") }
+                    seen += FileSearch.files(under: home, containing: Self.key).filter { !$0.hasPrefix(".root/") }
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
@@ -178,9 +210,7 @@ struct AgentRunTests {
         _ = try await f.engine(modelURL: server.baseURL).run()
         #expect(try f.journal.run(matching: run.id.value).stateName == "failed")
         #expect(fake.received.count == 3)
-        let first = try Self.events(f, run).first { if case .toolFinished = $0 { true } else { false } }
-        guard case .toolFinished(_, let result)? = first else { Issue.record("no tool result"); return }
-        #expect(result == ToolResult(isError: true, content: "There is no tool named 'browse'. The tools are: shell, read_file, write_file."))
+        #expect(try Self.toolResults(f, run).first == ToolResult(isError: true, content: "There is no tool named 'browse'. The tools are: shell, read_file, write_file."))
         #expect(await f.sandboxesLeft().isEmpty)
     }
 
@@ -209,10 +239,7 @@ struct AgentRunTests {
         #expect(try f.state(run) == "succeeded")
         #expect(f.ledgerLines("log") == ["started", "ran"])
         #expect(fake.received.map(\.turn) == [0, 1])
-        let results = try Self.events(f, run).compactMap { event -> ToolResult? in
-            if case .toolFinished(_, let result) = event { return result }
-            return nil
-        }
+        let results = try Self.toolResults(f, run)
         #expect(results == [ToolResult(isError: false, content: "done\n")])
         #expect(await f.sandboxesLeft().isEmpty)
     }

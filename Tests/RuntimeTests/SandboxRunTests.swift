@@ -199,19 +199,6 @@ struct SandboxRunTests {
     }
 }
 
-extension SandboxRunTests {
-    /// Every file under `path` (recursively, relative paths) whose bytes contain `needle`.
-    static func files(under path: String, containing needle: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return [] }
-        var found: [String] = []
-        for case let relative as String in enumerator {
-            guard let data = FileManager.default.contents(atPath: "\(path)/\(relative)") else { continue }
-            if data.range(of: Data(needle.utf8)) != nil { found.append(relative) }
-        }
-        return found
-    }
-}
-
 extension SandboxJobExecutor {
     /// The engine's sweep, called directly.
     static func sweep(_ executor: SandboxJobExecutor, _ journal: SQLiteJournal) async throws -> [String] {

@@ -99,7 +99,7 @@ public final class FakeE2B: Sendable {
     /// Answers one request.
     public func handle(_ request: LoopbackRequest) -> LoopbackResponse {
         expire()
-        let (path, query) = Self.split(request.uri)
+        let (path, query) = (request.path, request.query)
         state.withLock { $0.requests.append("\(request.method) \(path)") }
         if let sandbox = request.headers["e2b-sandbox-id"] {
             return envd(request, sandbox: sandbox, path: path, query: query)
@@ -332,15 +332,5 @@ public final class FakeE2B: Sendable {
 
     private static func json(_ status: Int, _ value: JSONValue) -> LoopbackResponse {
         LoopbackResponse(status: status, headers: ["content-type": "application/json"], body: value.canonicalBytes)
-    }
-
-    private static func split(_ uri: String) -> (String, [String: String]) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
-        var query: [String: String] = [:]
-        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            query[kv[0]] = kv.count == 2 ? (kv[1].removingPercentEncoding ?? kv[1]) : ""
-        }
-        return (String(uri[..<mark]), query)
     }
 }

@@ -54,7 +54,7 @@ public final class FakePostgREST: Sendable {
         }) {
             return Self.json(503, ["code": "PGRST000", "message": "Could not connect with the database"])
         }
-        let (path, query) = Self.split(request.uri)
+        let (path, query) = (request.path, request.query)
         let table = String(path.split(separator: "/").last ?? "")
         let filters = query.filter { !["select", "on_conflict"].contains($0.key) }
         let prefer = request.headers["prefer"] ?? ""
@@ -123,15 +123,5 @@ public final class FakePostgREST: Sendable {
 
     private static func json(_ status: Int, _ value: JSONValue) -> LoopbackResponse {
         LoopbackResponse(status: status, headers: ["content-type": "application/json"], body: value.canonicalBytes)
-    }
-
-    private static func split(_ uri: String) -> (String, [String: String]) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
-        var query: [String: String] = [:]
-        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            query[kv[0]] = kv.count == 2 ? (kv[1].removingPercentEncoding ?? kv[1]) : ""
-        }
-        return (String(uri[..<mark]), query)
     }
 }

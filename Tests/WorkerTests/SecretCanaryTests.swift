@@ -12,18 +12,6 @@ struct SecretCanaryTests {
     static let canary = "canary-7c41e0-never-recorded"
     static let key = "sk-ant-canary-key-3b9d"
 
-    /// Every file under `path` (recursively) whose bytes contain `needle`.
-    static func files(under path: String, containing needle: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return [] }
-        var found: [String] = []
-        for case let relative as String in enumerator {
-            let full = "\(path)/\(relative)"
-            guard let data = FileManager.default.contents(atPath: full) else { continue }
-            if data.range(of: Data(needle.utf8)) != nil { found.append(relative) }
-        }
-        return found
-    }
-
     @Test("the secrets file's values reach the sandbox only, and are recorded nowhere")
     func canary() async throws {
         let fake = FakeAnthropic(apiKey: Self.key) { turn, _ in
@@ -49,9 +37,9 @@ struct SecretCanaryTests {
         // still in the sandbox, redacted.
         let first = try harness.start(arguments, environment: environment.merging(["RUNLOG_FAILPOINT": Failpoint.afterToolFinish]) { $1 })
         #expect(await WorkerHarness.wait(first) == .killed(SIGKILL), "\(harness.log)")
-        #expect(Self.files(under: harness.sandboxes, containing: Self.canary).isEmpty)
-        #expect(Self.files(under: harness.sandboxes, containing: Self.key).isEmpty)
-        #expect(!Self.files(under: harness.sandboxes, containing: "[redacted CANARY_TOKEN]").isEmpty, "the tool printed the secret, redacted")
+        #expect(FileSearch.files(under: harness.sandboxes, containing: Self.canary).isEmpty)
+        #expect(FileSearch.files(under: harness.sandboxes, containing: Self.key).isEmpty)
+        #expect(!FileSearch.files(under: harness.sandboxes, containing: "[redacted CANARY_TOKEN]").isEmpty, "the tool printed the secret, redacted")
         let walAfterCrash = FileManager.default.contents(atPath: harness.db + "-wal") ?? Data()
         #expect(walAfterCrash.range(of: Data(Self.canary.utf8)) == nil)
         #expect(walAfterCrash.range(of: Data(Self.key.utf8)) == nil)

@@ -130,7 +130,9 @@ public enum AgentToolbox {
         if text.isEmpty {
             text = "(no output)"
         }
-        return ToolResult(isError: !result.exit.isSuccess, content: capped(text, budget: resultBudget))
+        var lost: String?
+        if case .sandboxLost(let reason) = result.exit { lost = reason }
+        return ToolResult(isError: !result.exit.isSuccess, content: capped(text, budget: resultBudget), sandboxLost: lost)
     }
 
     /// `text` within `budget` UTF-8 bytes: its head and tail around a line saying how many bytes

@@ -77,7 +77,7 @@ public struct SandboxJobEffects: Sendable {
     /// worker's credentials.
     static func secretNames(_ spec: JobSpec) -> [String] {
         spec.sandbox.secrets + [
-            AnthropicConfiguration.apiKeySecret, E2BConfiguration.apiKeySecret, "POSTGREST_API_KEY", "RUNLOG_WEBHOOK_SECRET",
+            AnthropicConfiguration.apiKeySecret, E2BConfiguration.apiKeySecret, PostgRESTSink.apiKeySecret, WebhookSink.signingSecret,
         ]
     }
 

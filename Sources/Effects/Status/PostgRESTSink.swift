@@ -12,6 +12,8 @@ import RunStateMachine
 ///
 /// The table needs columns `run_id` (unique), `seq`, `status`, `state`, `detail`, `updated_at`.
 public struct PostgRESTSink: StatusSink {
+    /// The name of the worker secret that holds the API key.
+    public static let apiKeySecret = "POSTGREST_API_KEY"
     /// The REST base URL, e.g. `https://<project>.supabase.co/rest/v1`.
     public let baseURL: String
     /// The runs table.
@@ -62,7 +64,7 @@ public struct PostgRESTSink: StatusSink {
 
     private func send(_ method: HTTPMethod, _ path: String, body: JSONValue?, prefer: String?) async throws(StatusSinkError) -> WorkerHTTP.Answer {
         guard let key = apiKey(), !key.isEmpty else {
-            throw StatusSinkError("the worker has no value for secret 'POSTGREST_API_KEY': set it in the worker's environment or its --secrets-file", retryable: false)
+            throw StatusSinkError("the worker has no value for secret '\(Self.apiKeySecret)': set it in the worker's environment or its --secrets-file", retryable: false)
         }
         var headers = [("apikey", key), ("authorization", "Bearer \(key)")]
         if body != nil { headers.append(("content-type", "application/json")) }

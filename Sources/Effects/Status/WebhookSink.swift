@@ -7,6 +7,8 @@ import RunStateMachine
 /// is the same on every retry (`X-Runlog-Delivery: <run>-<seq>`), so the receiver can drop
 /// duplicates and order updates by `seq`.
 public struct WebhookSink: StatusSink {
+    /// The name of the worker secret that holds the signing key.
+    public static let signingSecret = "RUNLOG_WEBHOOK_SECRET"
     /// The URL.
     public let url: String
     private let secret: @Sendable () -> String?
@@ -31,7 +33,7 @@ public struct WebhookSink: StatusSink {
     /// Posts the update; 2xx is delivered, 408, 429 and 5xx may be retried, other answers not.
     public func deliver(_ update: StatusUpdate) async throws(StatusSinkError) {
         guard let key = secret(), !key.isEmpty else {
-            throw StatusSinkError("the worker has no value for secret 'RUNLOG_WEBHOOK_SECRET': set it in the worker's environment or its --secrets-file", retryable: false)
+            throw StatusSinkError("the worker has no value for secret '\(Self.signingSecret)': set it in the worker's environment or its --secrets-file", retryable: false)
         }
         let body = update.json.canonicalBytes
         let headers = [

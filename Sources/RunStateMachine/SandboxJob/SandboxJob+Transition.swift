@@ -97,6 +97,9 @@ extension SandboxJob {
             }
             return step.compensate(sandbox, outcome: .failed(.modelFailed(reason: reason)))
 
+        case (.runningTools(_, _, _, let sandbox, _, _), .toolFinished(_, let result)) where result.sandboxLost != nil:
+            return step.compensate(sandbox, outcome: .failed(.sandboxLost(reason: result.sandboxLost ?? "")))
+
         case (.runningTools(let turn, let calls, let next, let sandbox, let usage, _), .toolFinished):
             return step.afterTool(turn: turn, calls: calls, finished: next, sandbox: sandbox, usage: usage)
 

@@ -93,10 +93,10 @@ struct SandboxOptions: ParsableArguments {
         if let base = try url("RUNLOG_POSTGREST_URL") {
             let table = environment["RUNLOG_POSTGREST_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "runlog_runs"
             let events = environment["RUNLOG_POSTGREST_EVENTS_TABLE"].flatMap { $0.isEmpty ? nil : $0 }
-            sinks.append(PostgRESTSink(baseURL: base, table: table, eventsTable: events, apiKey: secret("POSTGREST_API_KEY")))
+            sinks.append(PostgRESTSink(baseURL: base, table: table, eventsTable: events, apiKey: secret(PostgRESTSink.apiKeySecret)))
         }
         if let hook = try url("RUNLOG_WEBHOOK_URL") {
-            sinks.append(WebhookSink(url: hook, secret: secret("RUNLOG_WEBHOOK_SECRET")))
+            sinks.append(WebhookSink(url: hook, secret: secret(WebhookSink.signingSecret)))
         }
         return sinks
     }
