@@ -140,6 +140,20 @@ struct E2BSandboxProviderTests {
         try await f.provider.kill(found.id, reason: "done")
     }
 
+    @Test("without a v2 route the provider creates through v1 (secure), and a key reused with another body is retryable")
+    func v1Fallback() async throws {
+        let f = try await Fixture()
+        f.fake.inject("POST /v2/sandboxes", .reject(status: 404, headers: [:]))
+        let created = try await f.provider.create(f.request(key: "run1/20/0"))
+        #expect(f.fake.requests.suffix(2) == ["POST /v2/sandboxes", "POST /sandboxes"])
+        #expect(await f.provider.find(effectKey: "run1/20/0")?.id == created.id)
+        var other = f.request(key: "run1/21/0")
+        _ = try await f.provider.create(other)
+        other.epoch = 3
+        await #expect { try await f.provider.create(other) } throws: { ($0 as? SandboxError)?.retryable == true }
+        for sandbox in await f.provider.list() { try await f.provider.kill(sandbox.id, reason: "done") }
+    }
+
     @Test("workspace files are copied out through envd")
     func copyOut() async throws {
         let f = try await Fixture()

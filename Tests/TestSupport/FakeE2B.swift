@@ -121,6 +121,10 @@ public final class FakeE2B: Sendable {
         switch (request.method, parts.count, parts.first) {
         case ("POST", 2, "v2") where parts[1] == "sandboxes":
             response = create(request)
+        case ("POST", 1, "sandboxes"):
+            var v1 = request
+            v1.headers["idempotency-key"] = nil
+            response = create(v1)
         case ("GET", 2, "v2") where parts[1] == "sandboxes":
             response = list(query)
         case ("GET", 2, "sandboxes"):

@@ -37,7 +37,10 @@ public struct E2BClient: Sendable {
 
     // MARK: Control plane
 
-    /// `POST /v2/sandboxes` with `Idempotency-Key`: the same key returns the same sandbox.
+    /// `POST /v2/sandboxes` with `Idempotency-Key`: the same key returns the same sandbox. Where
+    /// the control plane has no v2 route (404 without an E2B error body), `POST /sandboxes` with
+    /// `secure: true`: no idempotency then, the metadata lookup is the only backstop. The body
+    /// must be the same bytes on every retry of one key.
     public func create(template: String, timeoutSeconds: Int, metadata: [String: String], envVars: [String: String], idempotencyKey: String) async throws(SandboxError) -> Sandbox {
         let body: JSONValue = [
             "templateID": .string(template),
@@ -46,8 +49,18 @@ public struct E2BClient: Sendable {
             "envVars": .object(JSONObject(envVars.mapValues(JSONValue.string))),
             "autoPause": false,
         ]
-        let answer = try await control(.POST, "/v2/sandboxes", body: body, extraHeaders: [("idempotency-key", idempotencyKey)], what: "creating a sandbox")
+        var answer = try await control(.POST, "/v2/sandboxes", body: body, extraHeaders: [("idempotency-key", idempotencyKey)], what: "creating a sandbox")
+        if answer.status == 404, Self.errorCode(answer.body) == nil {
+            guard case .object(var v1) = body else { throw .failed("unreachable", retryable: false) }
+            v1["secure"] = true
+            answer = try await control(.POST, "/sandboxes", body: .object(v1), what: "creating a sandbox")
+        }
         guard answer.status == 201 || answer.status == 200, let sandbox = Self.sandbox(answer.body) else {
+            // Another request with this key differs (an earlier owner's epoch) or is in flight:
+            // the sandbox may exist; it is looked up by its metadata before anything else.
+            if answer.status == 409 || answer.status == 422, Self.errorCode(answer.body)?.hasPrefix("idempotency_") == true {
+                throw .failed(Self.failure(answer, what: "creating a sandbox").description, retryable: true)
+            }
             throw Self.failure(answer, what: "creating a sandbox")
         }
         return sandbox
@@ -208,6 +221,12 @@ public struct E2BClient: Sendable {
         } catch {
             throw .failed("E2B could not be reached for \(what) (\(error))", retryable: true)
         }
+    }
+
+    /// The `error_code` of an E2B error body, if it has one.
+    static func errorCode(_ body: [UInt8]) -> String? {
+        guard case .object(let fields)? = try? JSONValue.parse(body), case .string(let code)? = fields["error_code"] else { return nil }
+        return code
     }
 
     /// A control-plane answer that is not the success expected.

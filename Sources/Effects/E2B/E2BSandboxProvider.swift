@@ -85,7 +85,9 @@ public final class E2BSandboxProvider: SandboxProvider {
         let key = "runlog-" + String(request.effectKey.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
         let sandbox = try await client.create(
             template: request.spec.template ?? client.configuration.template,
-            timeoutSeconds: max(1, Int((request.leaseUntil.milliseconds - now().milliseconds) / 1000)),
+            // The spec's lease, not the time left until `leaseUntil`: the body must be the same
+            // bytes on every retry of the key (the keeper re-arms the lease at once anyway).
+            timeoutSeconds: request.spec.timeoutSeconds,
             metadata: metadata,
             envVars: request.spec.env,
             idempotencyKey: key
