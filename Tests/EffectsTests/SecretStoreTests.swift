@@ -44,6 +44,20 @@ struct SecretStoreTests {
         _ = d1
     }
 
+    @Test("a rotated secret is used from the next effect on; a broken rewrite keeps the values read last")
+    func rotation() throws {
+        let (directory, file) = try write("API_TOKEN=first-value\n")
+        let store = try SecretStore.file(at: file)
+        #expect(try store.resolve(["API_TOKEN"]).get() == ["API_TOKEN": "first-value"])
+        try "API_TOKEN=second-value-longer\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        #expect(try store.resolve(["API_TOKEN"]).get() == ["API_TOKEN": "second-value-longer"])
+        try "API_TOKEN second-value-broken\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        #expect(try store.resolve(["API_TOKEN"]).get() == ["API_TOKEN": "second-value-longer"])
+        _ = directory
+    }
+
     @Test("events are scrubbed of secret values in their free text, never in ids; short values are left alone")
     func scrubbing() {
         let store = SecretStore(values: ["API_TOKEN": "tok-0123456789", "PIN": "1234"])

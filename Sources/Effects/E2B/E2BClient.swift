@@ -74,16 +74,17 @@ public struct E2BClient: Sendable {
         return sandbox
     }
 
-    /// `GET /v2/sandboxes?metadata=...` (running and paused), every page. Metadata keys and values
-    /// must be `[A-Za-z0-9._-]`, so the inner encoding is the identity.
-    public func list(metadata: [String: String]) async throws(SandboxError) -> [Sandbox] {
+    /// `GET /v2/sandboxes?metadata=...` (running and paused), every page, each within
+    /// `timeoutSeconds` (default: the configured request timeout). Metadata keys and values must
+    /// be `[A-Za-z0-9._-]`, so the inner encoding is the identity.
+    public func list(metadata: [String: String], timeoutSeconds: Int? = nil) async throws(SandboxError) -> [Sandbox] {
         let filter = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
         var sandboxes: [Sandbox] = []
         var next: String?
         repeat {
             var path = "/v2/sandboxes?state=running,paused&limit=100&metadata=" + Self.percentEncode(filter)
             if let token = next { path += "&nextToken=" + Self.percentEncode(token) }
-            let answer = try await control(.GET, path, what: "listing sandboxes")
+            let answer = try await control(.GET, path, what: "listing sandboxes", timeoutSeconds: timeoutSeconds)
             guard answer.status == 200, case .array(let items)? = try? JSONValue.parse(answer.body) else {
                 throw Self.failure(answer, what: "listing sandboxes")
             }
@@ -201,7 +202,14 @@ public struct E2BClient: Sendable {
         return headers
     }
 
-    private func control(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, extraHeaders: [(String, String)] = [], what: String) async throws(SandboxError) -> WorkerHTTP.Answer {
+    private func control(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: JSONValue? = nil,
+        extraHeaders: [(String, String)] = [],
+        what: String,
+        timeoutSeconds: Int? = nil
+    ) async throws(SandboxError) -> WorkerHTTP.Answer {
         guard let key = apiKey(), !key.isEmpty else {
             throw .failed(
                 "the worker has no value for secret '\(E2BConfiguration.apiKeySecret)': set it in the worker's environment or its --secrets-file and restart it",
@@ -210,14 +218,23 @@ public struct E2BClient: Sendable {
         }
         var headers = [("x-api-key", key)] + extraHeaders
         if body != nil { headers.append(("content-type", "application/json")) }
-        return try await send(method, configuration.apiURL + path, headers: headers, body: body?.canonicalBytes, what: what)
+        return try await send(method, configuration.apiURL + path, headers: headers, body: body?.canonicalBytes, what: what, timeoutSeconds: timeoutSeconds)
     }
 
-    private func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?, limit: Int = 8 << 20, what: String) async throws(SandboxError) -> WorkerHTTP.Answer {
+    private func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: [(String, String)],
+        body: [UInt8]?,
+        limit: Int = 8 << 20,
+        what: String,
+        timeoutSeconds: Int? = nil
+    ) async throws(SandboxError) -> WorkerHTTP.Answer {
+        let seconds = timeoutSeconds ?? configuration.requestTimeoutSeconds
         do {
-            return try await WorkerHTTP.send(method, url, headers: headers, body: body, timeoutSeconds: configuration.requestTimeoutSeconds, limit: limit, client: http)
+            return try await WorkerHTTP.send(method, url, headers: headers, body: body, timeoutSeconds: seconds, limit: limit, client: http)
         } catch is WorkerHTTP.DeadlineExceeded {
-            throw .failed("E2B did not answer \(what) within \(configuration.requestTimeoutSeconds) s", retryable: true)
+            throw .failed("E2B did not answer \(what) within \(seconds) s", retryable: true)
         } catch {
             throw .failed("E2B could not be reached for \(what) (\(error))", retryable: true)
         }

@@ -109,9 +109,11 @@ public final class E2BSandboxProvider: SandboxProvider {
         return (try? await client.list(metadata: filter))?.compactMap(info).first
     }
 
-    /// This worker's sandboxes (its scope), running or paused; none if E2B cannot be asked.
+    /// This worker's sandboxes (its scope), running or paused; none if E2B cannot be asked
+    /// within 10 s a page (the orphan sweep at a worker's start must not wait out an outage).
     public func list() async -> [SandboxInfo] {
-        ((try? await client.list(metadata: ["runlog_scope": client.configuration.scope])) ?? []).compactMap(info)
+        let filter = ["runlog_scope": client.configuration.scope]
+        return ((try? await client.list(metadata: filter, timeoutSeconds: min(10, client.configuration.requestTimeoutSeconds))) ?? []).compactMap(info)
     }
 
     /// Re-arms the sandbox's TTL to end at `until`.

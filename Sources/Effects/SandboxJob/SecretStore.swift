@@ -6,19 +6,26 @@ import Glibc
 /// handed to sandboxes through the environment, never recorded.
 public struct SecretStore: Sendable {
     private let values: [String: String]
+    private let file: SecretsFile?
     private let readsEnvironment: Bool
 
     /// Secrets from the worker's environment, read when each effect fires.
-    public static let environment = SecretStore(values: [:], readsEnvironment: true)
+    public static let environment = SecretStore(values: [:], file: nil, readsEnvironment: true)
 
     /// Fixed secrets (tests, a secrets file), then the worker's environment if
     /// `fallBackToEnvironment`.
     public init(values: [String: String], fallBackToEnvironment: Bool = false) {
-        self.init(values: values, readsEnvironment: fallBackToEnvironment)
+        self.init(values: values, file: nil, readsEnvironment: fallBackToEnvironment)
     }
 
-    private init(values: [String: String], readsEnvironment: Bool) {
+    /// The secrets of `file` (as it is when each effect fires), then the worker's environment.
+    public init(file: SecretsFile) {
+        self.init(values: [:], file: file, readsEnvironment: true)
+    }
+
+    private init(values: [String: String], file: SecretsFile?, readsEnvironment: Bool) {
         self.values = values
+        self.file = file
         self.readsEnvironment = readsEnvironment
     }
 
@@ -26,8 +33,9 @@ public struct SecretStore: Sendable {
     public func resolve(_ names: [String]) -> Result<[String: String], MissingSecrets> {
         var resolved: [String: String] = [:]
         var missing: [String] = []
+        let fromFile = file?.values() ?? [:]
         for name in names {
-            if let value = values[name] ?? (readsEnvironment ? getenv(name).map { String(cString: $0) } : nil) {
+            if let value = fromFile[name] ?? values[name] ?? (readsEnvironment ? getenv(name).map { String(cString: $0) } : nil) {
                 resolved[name] = value
             } else {
                 missing.append(name)
