@@ -34,7 +34,11 @@ public final class StatusPublisher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             var failed = false
-            for run in (try? journal.runs(state: "active")) ?? [] where Self.publishes(run.stateName) {
+            let active = (try? journal.runs(state: "active")) ?? []
+            // Forget runs that finished: a worker that lives long drives many.
+            let ids = Set(active.map(\.run.id.value))
+            delivered = delivered.filter { ids.contains($0.key) }
+            for run in active where Self.publishes(run.stateName) {
                 let id = run.run.id.value
                 guard delivered[id] != run.lastRunSeq else { continue }
                 let update = StatusUpdate(

@@ -7,7 +7,7 @@ import TestSupport
 /// The built `worker` binary, run as a user would.
 @Suite("worker command line")
 struct WorkerCLITests {
-    struct Output {
+    struct Output: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
@@ -17,7 +17,11 @@ struct WorkerCLITests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("worker")
     }
 
-    static func worker(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    static func worker(_ arguments: [String], stdin: String? = nil) async throws -> Output {
+        try await offPool { try run(arguments, stdin: stdin) }
+    }
+
+    private static func run(_ arguments: [String], stdin: String?) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -39,61 +43,61 @@ struct WorkerCLITests {
     static let spec = #"{"kind":"shell","name":"cli","steps":[{"name":"a","run":"true"},{"name":"b","run":"true"}]}"#
 
     @Test("submit, list, status, history, replay and verify work together")
-    func roundTrip() throws {
+    func roundTrip() async throws {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite")
         let specFile = directory.file("spec.json")
         try Self.spec.write(toFile: specFile, atomically: false, encoding: .utf8)
-        let submitted = try Self.worker(["submit", "--db", db, specFile])
+        let submitted = try await Self.worker(["submit", "--db", db, specFile])
         #expect(submitted.status == 0, "\(submitted.stderr)")
         let run = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(RunID(run) != nil)
-        let listed = try Self.worker(["list", "--db", db, "--json"])
+        let listed = try await Self.worker(["list", "--db", db, "--json"])
         #expect(listed.status == 0)
         let runs = try JSONValue.parse(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         guard case .array(let rows) = runs else { Issue.record("not an array: \(listed.stdout)"); return }
         #expect(rows.count == 1)
         #expect(try JSONFields(rows[0]).string("run") == run)
         #expect(try JSONFields(rows[0]).string("state") == "queued")
-        let status = try Self.worker(["status", "--db", db, String(run.prefix(10))])
+        let status = try await Self.worker(["status", "--db", db, String(run.prefix(10))])
         #expect(status.status == 0 && status.stdout.contains("queued") && status.stdout.contains("waiting for a worker"))
-        let history = try Self.worker(["history", "--db", db, run, "--json"])
+        let history = try await Self.worker(["history", "--db", db, run, "--json"])
         #expect(history.status == 0)
         let record = try JournalRecord(json: JSONValue.parse(history.stdout.split(separator: "\n")[0].description))
         #expect(record.kind == .created)
-        #expect(try Self.worker(["replay", "--db", db, run]).status == 0)
-        #expect(try Self.worker(["verify", "--db", db]).status == 0)
-        #expect(try Self.worker(["graph", "--check"]).status == 0)
+        #expect(try await Self.worker(["replay", "--db", db, run]).status == 0)
+        #expect(try await Self.worker(["verify", "--db", db]).status == 0)
+        #expect(try await Self.worker(["graph", "--check"]).status == 0)
     }
 
     @Test("an invalid spec exits 2 naming each problem's path and fix; nothing is journaled")
-    func invalidSpec() throws {
+    func invalidSpec() async throws {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite")
-        let result = try Self.worker(["submit", "--db", db, "-"], stdin: #"{"kind":"shell","steps":[{"run":"x","timeout":1}]}"#)
+        let result = try await Self.worker(["submit", "--db", db, "-"], stdin: #"{"kind":"shell","steps":[{"run":"x","timeout":1}]}"#)
         #expect(result.status == 2)
         #expect(result.stderr.contains("$.steps[0].timeout"))
         #expect(result.stderr.contains("did you mean \"timeoutSeconds\""))
         #expect(!result.stderr.contains("Fatal"))
         #expect(!FileManager.default.fileExists(atPath: db))
-        let json = try Self.worker(["submit", "--db", db, "--json", "-"], stdin: "{not json")
+        let json = try await Self.worker(["submit", "--db", db, "--json", "-"], stdin: "{not json")
         #expect(json.status == 2)
         #expect(try JSONFields(JSONValue.parse(json.stdout.trimmingCharacters(in: .newlines))).string("error") == "invalidSpec")
-        let huge = try Self.worker(["submit", "--db", db, "-"], stdin: String(repeating: " ", count: SpecLimits.maxSpecBytes + 10))
+        let huge = try await Self.worker(["submit", "--db", db, "-"], stdin: String(repeating: " ", count: SpecLimits.maxSpecBytes + 10))
         #expect(huge.status == 2 && huge.stderr.contains("limit is \(SpecLimits.maxSpecBytes)"))
     }
 
     @Test("an unknown run exits 2 with a message, not a stack trace")
-    func unknownRun() throws {
+    func unknownRun() async throws {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite")
         let specFile = directory.file("spec.json")
         try Self.spec.write(toFile: specFile, atomically: false, encoding: .utf8)
-        _ = try Self.worker(["submit", "--db", db, specFile])
-        let result = try Self.worker(["status", "--db", db, "zzzzzz"])
+        _ = try await Self.worker(["submit", "--db", db, specFile])
+        let result = try await Self.worker(["status", "--db", db, "zzzzzz"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("no run has an id starting with 'zzzzzz'"))
-        let missing = try Self.worker(["list", "--db", directory.file("none.sqlite")])
+        let missing = try await Self.worker(["list", "--db", directory.file("none.sqlite")])
         #expect(missing.status == 2 && missing.stderr.contains("there is no journal"))
     }
 
@@ -110,11 +114,11 @@ struct WorkerCLITests {
         let directory = TemporaryDirectory()
         let db = directory.file("cli.sqlite")
         try await VerifyTests.makeJournal(at: db, runs: 1)
-        let clean = try Self.worker(["verify", "--db", db])
+        let clean = try await Self.worker(["verify", "--db", db])
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.sorted() ?? []
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)\nfiles: \(files)")
         try rawSQL(db, VerifyTests.dropTriggers + sql)
-        let result = try Self.worker(["verify", "--db", db])
+        let result = try await Self.worker(["verify", "--db", db])
         #expect(result.status == 1)
         #expect(result.stdout.contains(named), "\(result.stdout)")
     }

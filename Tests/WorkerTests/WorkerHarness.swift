@@ -66,7 +66,8 @@ final class WorkerHarness: Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let reader = pipe.fileHandleForReading
+        let output = try await offPool { reader.readDataToEndOfFile() }
         return (await Self.wait(process), String(decoding: output, as: UTF8.self))
     }
 
