@@ -18,6 +18,35 @@ struct AgentRunTests {
         try f.journal.records(of: run).compactMap { $0.decodedEvent(as: SandboxJobEvent.self) }
     }
 
+    /// The loopback model API and E2B that a test's runs call.
+    struct Clouds {
+        let model: FakeAnthropic
+        let modelServer: LoopbackHTTPServer
+        let e2b: FakeE2B
+        let e2bServer: LoopbackHTTPServer
+
+        /// Both fakes, serving; the model answers unscripted requests with `agent`.
+        static func start(agent: @escaping @Sendable (Int, [JSONValue]) -> FakeAnthropic.Reply = FakeAnthropic.helloFileAgent) async throws -> Clouds {
+            let model = FakeAnthropic(apiKey: AgentRunTests.key, agent: agent)
+            let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
+            return Clouds(model: model, modelServer: try await model.serve(), e2b: e2b, e2bServer: try await e2b.serve())
+        }
+
+        /// An engine for `f`'s journal calling both.
+        func engine(_ f: Fixture) -> Engine<SandboxJobExecutor> {
+            f.engine(modelURL: modelServer.baseURL, e2bURL: e2bServer.baseURL)
+        }
+
+        /// Stops serving (in the background, as a test ends).
+        func stop() {
+            let (model, e2b) = (modelServer, e2bServer)
+            Task {
+                await model.stop()
+                await e2b.stop()
+            }
+        }
+    }
+
     /// The run's journaled tool results, in order.
     static func toolResults(_ f: Fixture, _ run: RunRef) throws -> [ToolResult] {
         try events(f, run).compactMap { event -> ToolResult? in
@@ -54,13 +83,11 @@ struct AgentRunTests {
     @Test("on E2B: the same loop, the tools run through envd under the wrapper, the sandbox is killed, no secret is recorded")
     func onE2B() async throws {
         let f = try Fixture()
-        let fake = FakeAnthropic(apiKey: Self.key)
-        let model = try await fake.serve()
-        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
-        let cloud = try await e2b.serve()
-        defer { Task { await model.stop(); await cloud.stop() } }
+        let clouds = try await Clouds.start()
+        defer { clouds.stop() }
+        let e2b = clouds.e2b
         let run = try await f.submit(agent: Self.hello, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30, secrets: ["DEMO_TOKEN"]))
-        _ = try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run()
+        _ = try await clouds.engine(f).run()
         #expect(try f.state(run) == "succeeded")
         let results = try Self.toolResults(f, run)
         #expect(results == [ToolResult(isError: false, content: "wrote 3 bytes to hello.txt\n"), ToolResult(isError: false, content: "hi\n")])
@@ -75,15 +102,13 @@ struct AgentRunTests {
     @Test("an E2B sandbox that vanishes mid-tool ends the run as sandbox lost, without asking the model again")
     func vanishMidTool() async throws {
         let f = try Fixture()
-        let fake = FakeAnthropic(apiKey: Self.key) { _, _ in
+        let clouds = try await Clouds.start { _, _ in
             .message(content: [["type": "tool_use", "id": "toolu_long", "name": "shell", "input": ["command": "touch $HOME/began; sleep 20"]]], stopReason: "tool_use", usage: (10, 1))
         }
-        let model = try await fake.serve()
-        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
-        let cloud = try await e2b.serve()
-        defer { Task { await model.stop(); await cloud.stop() } }
+        defer { clouds.stop() }
+        let (fake, e2b) = (clouds.model, clouds.e2b)
         let run = try await f.submit(agent: Self.hello, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30))
-        let engine = Task { try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run() }
+        let engine = Task { try await clouds.engine(f).run() }
         var vanished = false
         for _ in 0..<500 where !vanished {
             if let id = e2b.alive.first, let home = e2b.home(of: id), FileManager.default.fileExists(atPath: "\(home)/began") {
@@ -105,11 +130,9 @@ struct AgentRunTests {
     @Test("egress sandbox: the model is called from inside the E2B sandbox, as root, the key out of the tools' reach")
     func egressSandbox() async throws {
         let f = try Fixture()
-        let fake = FakeAnthropic(apiKey: Self.key)
-        let model = try await fake.serve()
-        let e2b = FakeE2B(apiKey: Fixture.secrets["E2B_API_KEY"]!)
-        let cloud = try await e2b.serve()
-        defer { Task { await model.stop(); await cloud.stop() } }
+        let clouds = try await Clouds.start()
+        defer { clouds.stop() }
+        let (fake, e2b) = (clouds.model, clouds.e2b)
         var agent = Self.hello
         agent.egress = .sandbox
         let run = try await f.submit(agent: agent, sandbox: SandboxSpec(provider: .e2b, timeoutSeconds: 30))
@@ -125,7 +148,7 @@ struct AgentRunTests {
             }
             return seen
         }
-        _ = try await f.engine(modelURL: model.baseURL, e2bURL: cloud.baseURL).run()
+        _ = try await clouds.engine(f).run()
         sandboxes.cancel()
         #expect(await sandboxes.value.isEmpty)
         #expect(try f.state(run) == "succeeded")

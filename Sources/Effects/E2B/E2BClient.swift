@@ -82,8 +82,8 @@ public struct E2BClient: Sendable {
         var sandboxes: [Sandbox] = []
         var next: String?
         repeat {
-            var path = "/v2/sandboxes?state=running,paused&limit=100&metadata=" + Self.percentEncode(filter)
-            if let token = next { path += "&nextToken=" + Self.percentEncode(token) }
+            var path = "/v2/sandboxes?state=running,paused&limit=100&metadata=" + WorkerHTTP.percentEncode(filter)
+            if let token = next { path += "&nextToken=" + WorkerHTTP.percentEncode(token) }
             let answer = try await control(.GET, path, what: "listing sandboxes", timeoutSeconds: timeoutSeconds)
             guard answer.status == 200, case .array(let items)? = try? JSONValue.parse(answer.body) else {
                 throw Self.failure(answer, what: "listing sandboxes")
@@ -168,7 +168,7 @@ public struct E2BClient: Sendable {
     public func readFile(in id: String, token: String?, path: String, limit: Int, user: String = "user") async throws(SandboxError) -> [UInt8]? {
         let answer = try await send(
             .GET,
-            configuration.sandboxURL + "/files?path=" + Self.percentEncode(path) + "&username=" + user,
+            configuration.sandboxURL + "/files?path=" + WorkerHTTP.percentEncode(path) + "&username=" + user,
             headers: envdHeaders(id, token: token, user: user),
             body: nil,
             limit: limit,
@@ -184,7 +184,7 @@ public struct E2BClient: Sendable {
     public func writeFile(in id: String, token: String?, path: String, bytes: [UInt8], user: String = "user") async throws(SandboxError) {
         let answer = try await send(
             .POST,
-            configuration.sandboxURL + "/files?path=" + Self.percentEncode(path) + "&username=" + user,
+            configuration.sandboxURL + "/files?path=" + WorkerHTTP.percentEncode(path) + "&username=" + user,
             headers: envdHeaders(id, token: token, user: user) + [("content-type", "application/octet-stream")],
             body: bytes,
             what: "writing \(path) in \(id)"
@@ -291,26 +291,5 @@ public struct E2BClient: Sendable {
         var token: String?
         if case .string(let value)? = fields["envdAccessToken"] { token = value }
         return Sandbox(id: id, state: state, metadata: metadata, envdAccessToken: token)
-    }
-
-    /// Percent-encodes everything but `[A-Za-z0-9._~-]`.
-    static func percentEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

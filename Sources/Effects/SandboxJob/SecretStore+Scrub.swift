@@ -25,10 +25,9 @@ extension SecretStore {
     }
 
     private func present(_ names: [String]) -> [(name: String, value: String)] {
-        names.compactMap { name in
-            guard let value = try? resolve([name]).get()[name], value.utf8.count >= Self.shortestScrubbed else { return nil }
-            return (name, value)
-        }
+        // Longest first: a secret that contains another is replaced whole.
+        lookup(names).resolved.filter { $0.value.utf8.count >= Self.shortestScrubbed }.map { ($0.key, $0.value) }
+            .sorted { ($0.value.utf8.count, $0.name) > ($1.value.utf8.count, $1.name) }
     }
 
     /// The members whose strings (at any depth) are free text.

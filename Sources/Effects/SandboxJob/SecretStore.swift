@@ -31,6 +31,13 @@ public struct SecretStore: Sendable {
 
     /// The value of every name, or the names that have none.
     public func resolve(_ names: [String]) -> Result<[String: String], MissingSecrets> {
+        let (resolved, missing) = lookup(names)
+        return missing.isEmpty ? .success(resolved) : .failure(MissingSecrets(names: missing))
+    }
+
+    /// The values of the names that have one, and the names that have none (the file is looked
+    /// at once).
+    func lookup(_ names: [String]) -> (resolved: [String: String], missing: [String]) {
         var resolved: [String: String] = [:]
         var missing: [String] = []
         let fromFile = file?.values() ?? [:]
@@ -41,7 +48,7 @@ public struct SecretStore: Sendable {
                 missing.append(name)
             }
         }
-        return missing.isEmpty ? .success(resolved) : .failure(MissingSecrets(names: missing))
+        return (resolved, missing)
     }
 }
 

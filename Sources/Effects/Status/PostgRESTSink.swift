@@ -49,11 +49,11 @@ public struct PostgRESTSink: StatusSink {
         }
         let row = update.json
         for _ in 0..<2 {
-            let patched = try await send(.PATCH, "/\(table)?run_id=eq.\(Self.encode(update.runID))&seq=lt.\(update.seq)", body: row, prefer: "return=representation")
+            let patched = try await send(.PATCH, "/\(table)?run_id=eq.\(WorkerHTTP.percentEncode(update.runID))&seq=lt.\(update.seq)", body: row, prefer: "return=representation")
             guard patched.status == 200 else { throw failure(patched, "updating the run's row") }
             if case .array(let rows)? = try? JSONValue.parse(patched.body), !rows.isEmpty { return }
             // Nothing matched: the row holds this update or a newer one, or there is no row.
-            let read = try await send(.GET, "/\(table)?run_id=eq.\(Self.encode(update.runID))&select=seq", body: nil, prefer: nil)
+            let read = try await send(.GET, "/\(table)?run_id=eq.\(WorkerHTTP.percentEncode(update.runID))&select=seq", body: nil, prefer: nil)
             guard read.status == 200, case .array(let rows)? = try? JSONValue.parse(read.body) else { throw failure(read, "reading the run's row") }
             if !rows.isEmpty { return }
             let inserted = try await send(.POST, "/\(table)?on_conflict=run_id", body: .array([row]), prefer: "resolution=ignore-duplicates, return=minimal")
@@ -85,7 +85,4 @@ public struct PostgRESTSink: StatusSink {
         let retryable = answer.status == 408 || answer.status == 429 || answer.status >= 500
         return StatusSinkError("PostgREST answered \(what) with HTTP \(answer.status): \(message)", retryable: retryable)
     }
-
-    /// Percent-encodes a filter value.
-    static func encode(_ value: String) -> String { E2BClient.percentEncode(value) }
 }
