@@ -22,6 +22,46 @@ struct JSONValueTests {
         #expect(value.canonicalString == #"{"a":{"b":[],"y":"q\"\\\u0001"},"z":1,"é":2.5}"#)
     }
 
+    @Test("integers keep all 64 bits; larger ones become fractions")
+    func integerLimits() throws {
+        #expect(try JSONValue.parse("9223372036854775807") == .int(.max))
+        #expect(try JSONValue.parse("-9223372036854775808") == .int(.min))
+        #expect(try JSONValue.parse("9223372036854775808") == .double(9_223_372_036_854_775_808.0))
+        #expect(try JSONValue.parse("-9223372036854775809") == .double(-9_223_372_036_854_775_808.0))
+        #expect(try JSONValue.parse("-0") == .int(0))
+        #expect(JSONValue.array([.int(.min), .int(.max), .int(0), .int(-7)]).canonicalString == "[-9223372036854775808,9223372036854775807,0,-7]")
+    }
+
+    @Test("keys are told apart and ordered by their UTF-8 bytes, without Unicode normalization")
+    func keysByBytes() throws {
+        // "é" precomposed (C3 A9) and decomposed (65 CC 81) are two keys, as RFC 8259 compares
+        // names by code units; the decomposed one sorts first.
+        let value = try JSONValue.parse(#"{"é": 1, "é": 2}"#)
+        guard case .object(let members) = value else { Issue.record("not an object"); return }
+        #expect(members.count == 2)
+        #expect(members["\u{E9}"] == .int(1))
+        #expect(members["e\u{301}"] == .int(2))
+        #expect(value.canonicalBytes == Array(#"{"e\#u{301}":2,"\#u{E9}":1}"#.utf8))
+    }
+
+    @Test("objects of any size find, replace, insert and remove members in key order")
+    func objectMembers() {
+        var object = JSONObject()
+        let keys = (0..<20).map { "k\($0)" }.shuffled()
+        for (index, key) in keys.enumerated() { object[key] = .int(Int64(index)) }
+        #expect(object.keys == keys.sorted { JSONObject.precedes($0, $1) })
+        for (index, key) in keys.enumerated() { #expect(object[key] == .int(Int64(index))) }
+        // `JSONValue` is expressible by `nil` (as `null`), so absence is spelt out.
+        let absent: JSONValue? = .none
+        #expect(object["k20"] == absent)
+        object["k7"] = .null
+        #expect(object["k7"] == .null)
+        object["k7"] = absent
+        #expect(object["k7"] == absent && object.count == 19)
+        let small: JSONObject = ["b": 2, "a": 1, "c": 3]
+        #expect(small.keys == ["a", "b", "c"] && small["b"] == .int(2) && small["0"] == absent && small["d"] == absent)
+    }
+
     @Test(
         "rejects malformed documents with a position",
         arguments: [

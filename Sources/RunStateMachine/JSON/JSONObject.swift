@@ -54,7 +54,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         let ordered = members.sorted { Self.precedes($0.key, $1.key) }
         members.removeAll(keepingCapacity: true)
         for member in ordered {
-            if let last = members.last, last.key == member.key {
+            if let last = members.last, Self.compare(last.key, member.key) == 0 {
                 members[members.count - 1] = member
             } else {
                 members.append(member)
@@ -69,17 +69,37 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Whether `a` sorts before `b` in UTF-8 byte order (the canonical key order).
     public static func precedes(_ a: String, _ b: String) -> Bool {
-        var a = a
-        var b = b
-        return a.withUTF8 { left in
-            b.withUTF8 { right in
+        compare(a, b) < 0
+    }
+
+    /// Compares two keys by their UTF-8 bytes: negative if `a` sorts first, zero if the bytes
+    /// are equal, positive otherwise. Keys are equal only byte for byte, the same notion the
+    /// canonical order uses (`String`'s `==` would also equate canonically equivalent spellings).
+    static func compare(_ a: String, _ b: String) -> Int {
+        // Native and small strings lend their bytes without a copy; others are compared by
+        // iterating (bridged strings, which a parsed document never holds).
+        let order = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in
                 let common = Swift.min(left.count, right.count)
                 var index = 0
                 while index < common {
-                    if left[index] != right[index] { return left[index] < right[index] }
+                    let (x, y) = (left[index], right[index])
+                    if x != y { return x < y ? -1 : 1 }
                     index += 1
                 }
-                return left.count < right.count
+                return left.count - right.count
+            }
+        }
+        if let order, let order { return order }
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case let (x?, y?) where x != y: return x < y ? -1 : 1
+            default: continue
             }
         }
     }
@@ -87,9 +107,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The position of `key`, or where it would be inserted.
     private func position(of key: String) -> (index: Int, found: Bool) {
         if members.count <= 8 {
-            for (index, member) in members.enumerated() {
-                if member.key == key { return (index, true) }
-                if Self.precedes(key, member.key) { return (index, false) }
+            for index in members.indices {
+                let order = Self.compare(key, members[index].key)
+                if order <= 0 { return (index, order == 0) }
             }
             return (members.count, false)
         }
@@ -97,9 +117,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         var high = members.count
         while low < high {
             let middle = (low + high) / 2
-            let candidate = members[middle].key
-            if candidate == key { return (middle, true) }
-            if Self.precedes(candidate, key) { low = middle + 1 } else { high = middle }
+            let order = Self.compare(members[middle].key, key)
+            if order == 0 { return (middle, true) }
+            if order < 0 { low = middle + 1 } else { high = middle }
         }
         return (low, false)
     }
@@ -108,7 +128,10 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public subscript(key: String) -> JSONValue? {
         get {
             let (index, found) = position(of: key)
-            return found ? members[index].value : nil
+            // Not `found ? value : nil`: `JSONValue` is expressible by `nil`, so that would
+            // give `.null` for an absent key.
+            guard found else { return .none }
+            return members[index].value
         }
         set {
             let (index, found) = position(of: key)

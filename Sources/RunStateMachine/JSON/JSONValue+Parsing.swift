@@ -146,12 +146,14 @@ struct JSONParser: ~Copyable {
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
-        // Fast path: no escapes, so the bytes between the quotes are the string.
+        // Fast path: no escapes, so the bytes between the quotes are the string. ASCII, the
+        // common case, skips the (generic, slower) validating initializer.
+        var ascii = true
         while position < input.count {
             let byte = input[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: input[start..<position])
-                guard let string = Self.string(validating: slice) else {
+                guard let string = ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self) else {
                     position = start
                     throw error(.invalidUTF8)
                 }
@@ -160,6 +162,7 @@ struct JSONParser: ~Copyable {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error(.controlCharacterInString) }
+            ascii = ascii && byte < 0x80
             position += 1
         }
         var bytes = Array(input[start..<position])
@@ -201,15 +204,6 @@ struct JSONParser: ~Copyable {
             }
         }
         throw error(.unexpectedEnd)
-    }
-
-    /// The string the UTF-8 bytes spell, or `nil` if they are not valid UTF-8. ASCII, the
-    /// common case, skips the (generic, slower) validating initializer.
-    private static func string(validating bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if bytes.allSatisfy({ $0 < 0x80 }) {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
@@ -274,15 +268,31 @@ struct JSONParser: ~Copyable {
             guard position < input.count, isDigit(input[position]) else { throw error(.invalidNumber) }
             while position < input.count, isDigit(input[position]) { position += 1 }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
-        if isInteger, let value = Int64(text) {
+        if isInteger, let value = integer(from: start, to: position) {
             return .int(value)
         }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             position = start
             throw error(.invalidNumber)
         }
         return .double(value)
+    }
+
+    /// The integer spelt by the (already checked) digits in `start..<end`, with an optional
+    /// leading minus, or `nil` if it does not fit in 64 bits.
+    private func integer(from start: Int, to end: Int) -> Int64? {
+        let negative = input[start] == UInt8(ascii: "-")
+        // Accumulated negatively, so that Int64.min fits.
+        var value: Int64 = 0
+        for index in (negative ? start + 1 : start)..<end {
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = shifted.subtractingReportingOverflow(Int64(input[index] - UInt8(ascii: "0")))
+            if overflowA || overflowB { return nil }
+            value = next
+        }
+        if negative { return value }
+        return value == .min ? nil : -value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool {

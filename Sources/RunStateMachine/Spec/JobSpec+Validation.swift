@@ -37,7 +37,14 @@ extension JobSpec {
         return spec
     }
 
+    // The fields each object may have (built once: these lists are consulted for every spec).
     private static let topLevelFields = ["kind", "name", "idempotencyKey", "deadlineSeconds", "sandbox", "steps", "agent", "collect"]
+    private static let sandboxFields = ["provider", "template", "isolation", "timeoutSeconds", "env", "secrets", "limits", "mounts"]
+    private static let limitsFields = ["memoryMiB", "cpuSeconds", "outputBytes", "processes", "fileSizeMiB"]
+    private static let mountFields = ["host", "sandbox", "readOnly"]
+    private static let stepFields = ["name", "run", "timeoutSeconds", "retry", "idempotent"]
+    private static let retryFields = ["maxAttempts", "backoffSeconds"]
+    private static let agentFields = ["model", "system", "prompt", "maxTurns", "maxTokens", "tools", "egress", "tokenBudget"]
 
     private static func read(_ document: JSONValue, with v: inout SpecValidator) -> JobSpec? {
         guard let members = v.object(document, at: "$", allowed: topLevelFields) else { return nil }
@@ -95,8 +102,7 @@ extension JobSpec {
 
     private static func readSandbox(_ value: JSONValue, with v: inout SpecValidator) -> SandboxSpec {
         let path = "$.sandbox"
-        let allowed = ["provider", "template", "isolation", "timeoutSeconds", "env", "secrets", "limits", "mounts"]
-        guard let members = v.object(value, at: path, allowed: allowed) else { return SandboxSpec() }
+        guard let members = v.object(value, at: path, allowed: sandboxFields) else { return SandboxSpec() }
         var sandbox = SandboxSpec()
         sandbox.provider = v.choice(members, "provider", in: path, as: SandboxSpec.Provider.self) ?? .local
         sandbox.template = v.string(members, "template", in: path, maxBytes: 128, example: "\"base\"")
@@ -194,8 +200,7 @@ extension JobSpec {
 
     private static func readLimits(_ value: JSONValue, with v: inout SpecValidator) -> ResourceLimits {
         let path = "$.sandbox.limits"
-        let allowed = ["memoryMiB", "cpuSeconds", "outputBytes", "processes", "fileSizeMiB"]
-        guard let members = v.object(value, at: path, allowed: allowed) else { return ResourceLimits() }
+        guard let members = v.object(value, at: path, allowed: limitsFields) else { return ResourceLimits() }
         let defaults = ResourceLimits()
         return ResourceLimits(
             memoryMiB: v.integer(members, "memoryMiB", in: path, range: SpecLimits.memoryMiB, unit: "MiB") ?? defaults.memoryMiB,
@@ -225,7 +230,7 @@ extension JobSpec {
         var mounts: [MountSpec] = []
         for (index, element) in elements.enumerated() {
             let mountPath = "\(location)[\(index)]"
-            guard let fields = v.object(element, at: mountPath, allowed: ["host", "sandbox", "readOnly"]) else { continue }
+            guard let fields = v.object(element, at: mountPath, allowed: mountFields) else { continue }
             let host = v.string(fields, "host", in: mountPath, maxBytes: SpecLimits.maxPathBytes, required: true, example: "\"/absolute/host/dir\"")
             let target = v.string(fields, "sandbox", in: mountPath, maxBytes: SpecLimits.maxPathBytes, required: true, example: "\"/mnt/data\"")
             let readOnly = v.bool(fields, "readOnly", in: mountPath) ?? true
@@ -252,8 +257,7 @@ extension JobSpec {
         var steps: [StepSpec] = []
         for (index, element) in elements.enumerated() {
             let path = "$.steps[\(index)]"
-            let allowed = ["name", "run", "timeoutSeconds", "retry", "idempotent"]
-            guard let fields = v.object(element, at: path, allowed: allowed) else { continue }
+            guard let fields = v.object(element, at: path, allowed: stepFields) else { continue }
             let name = v.string(fields, "name", in: path, maxBytes: SpecLimits.maxLabelBytes) ?? "step-\(index + 1)"
             if steps.contains(where: { $0.name == name }) {
                 v.report("\(path).name", "\"\(name)\" names an earlier step too", fix: "give each step its own name")
@@ -267,7 +271,7 @@ extension JobSpec {
             var retry = RetryPolicy()
             if let retryValue = v.member(fields, "retry") {
                 let retryPath = "\(path).retry"
-                if let retryFields = v.object(retryValue, at: retryPath, allowed: ["maxAttempts", "backoffSeconds"]) {
+                if let retryFields = v.object(retryValue, at: retryPath, allowed: retryFields) {
                     retry.maxAttempts = v.integer(retryFields, "maxAttempts", in: retryPath, range: SpecLimits.maxAttempts, unit: "attempts") ?? retry.maxAttempts
                     retry.backoffMilliseconds = v.milliseconds(retryFields, "backoffSeconds", in: retryPath, range: SpecLimits.backoffMilliseconds) ?? retry.backoffMilliseconds
                 }
@@ -282,8 +286,7 @@ extension JobSpec {
 
     private static func readAgent(_ value: JSONValue, with v: inout SpecValidator) -> AgentSpec? {
         let path = "$.agent"
-        let allowed = ["model", "system", "prompt", "maxTurns", "maxTokens", "tools", "egress", "tokenBudget"]
-        guard let members = v.object(value, at: path, allowed: allowed) else { return nil }
+        guard let members = v.object(value, at: path, allowed: agentFields) else { return nil }
         let model = v.string(members, "model", in: path, maxBytes: 128, required: true, example: "\"claude-sonnet-4-5\"")
         if let model, !model.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             v.report("\(path).model", "\"\(model)\" is not a model name", fix: "use the model's API name, e.g. claude-sonnet-4-5")

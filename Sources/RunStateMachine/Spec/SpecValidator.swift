@@ -23,7 +23,8 @@ struct SpecValidator {
         }
         // Sorted only when something is reported (members are in key order already, but UTF-8
         // order is not String's).
-        let unknown = members.keys.filter { !allowed.contains($0) }
+        let unknown = members.members.lazy.map(\.key).filter { !allowed.contains($0) }
+        guard !unknown.isEmpty else { return members }
         for key in unknown.sorted() {
             let fix: String
             if let suggestion = Self.suggestion(for: key, among: allowed) {
@@ -44,9 +45,9 @@ struct SpecValidator {
         }
     }
 
-    mutating func requireMember(_ members: JSONObject, _ key: String, in path: String, example: String) -> JSONValue? {
+    mutating func requireMember(_ members: JSONObject, _ key: String, in path: String, example: @autoclosure () -> String) -> JSONValue? {
         guard let value = member(members, key) else {
-            report(Self.join(path, key), "missing required field", fix: "add \"\(key)\": \(example)")
+            report(Self.join(path, key), "missing required field", fix: "add \"\(key)\": \(example())")
             return nil
         }
         return value
@@ -82,8 +83,10 @@ struct SpecValidator {
             report(location(), "is \(string.utf8.count) bytes; the limit is \(maxBytes)", fix: "shorten it to at most \(maxBytes) bytes")
             return nil
         }
-        let allowed: Set<UInt8> = multiline ? [0x09, 0x0A, 0x0D] : []
-        if string.utf8.contains(where: { ($0 < 0x20 || $0 == 0x7F) && !allowed.contains($0) }) {
+        let forbidden = { (byte: UInt8) in
+            (byte < 0x20 || byte == 0x7F) && !(multiline && (byte == 0x09 || byte == 0x0A || byte == 0x0D))
+        }
+        if string.utf8.contains(where: forbidden) {
             let what = multiline ? "a NUL or control character" : "a control character (such as a newline)"
             report(location(), "contains \(what)", fix: "remove it")
             return nil
@@ -101,8 +104,7 @@ struct SpecValidator {
         required: Bool = false
     ) -> Int? {
         let location = { Self.join(path, key) }
-        let example = "\(range.lowerBound == 0 ? 1 : range.lowerBound)"
-        let value = required ? requireMember(members, key, in: path, example: example) : member(members, key)
+        let value = required ? requireMember(members, key, in: path, example: "\(range.lowerBound == 0 ? 1 : range.lowerBound)") : member(members, key)
         guard let value else { return nil }
         let number: Int64
         switch value {
@@ -165,16 +167,15 @@ struct SpecValidator {
         as type: E.Type,
         required: Bool = false
     ) -> E? where E.RawValue == String {
-        let options = E.allCases.map(\.rawValue)
-        let value = required ? requireMember(members, key, in: path, example: "\"\(options[0])\"") : member(members, key)
+        let value = required ? requireMember(members, key, in: path, example: "\"\(E.allCases.first?.rawValue ?? "...")\"") : member(members, key)
         guard let value else { return nil }
         return choice(value, at: Self.join(path, key), as: type)
     }
 
     /// A JSON value naming one case of `E`.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ value: JSONValue, at location: @autoclosure () -> String, as type: E.Type) -> E? where E.RawValue == String {
-        let options = E.allCases.map(\.rawValue)
         guard case .string(let name) = value, let result = E(rawValue: name) else {
+            let options = E.allCases.map(\.rawValue)
             let found = if case .string(let name) = value { "\"\(name)\"" } else { value.typeName }
             report(location(), "expected one of \(options.map { "\"\($0)\"" }.joined(separator: ", ")), found \(found)", fix: "use one of the listed values")
             return nil
