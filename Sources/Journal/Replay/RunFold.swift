@@ -9,13 +9,16 @@ final class RunFold<Machine: StateMachine>: RunFolding {
     /// Whether to audit the creation record's input: that it re-encodes to the recorded bytes,
     /// and its hash. Replay and verify do; a driver loading a run to drive it does not need to.
     private let auditsInput: Bool
-    /// The run's creation, when the caller has read it already.
-    private let creation: RunCreation?
+    /// The run's creation, when the caller has read it already; dropped once read, as is each
+    /// record once folded (a fold keeps only what the next record is checked against, so
+    /// replaying a large journal holds no records in memory).
+    private var creation: RunCreation?
     private var machine: Machine?
     private var state: Machine.State?
     /// The journaled intents neither answered nor abandoned, by id.
     private var pending: [IntentID: EffectIntent<Machine.Effect>] = [:]
-    private var last: JournalRecord?
+    /// The global and per-run sequence numbers of the last record folded.
+    private var last: (seq: Int64, runSeq: Int)?
 
     init(creation: RunCreation? = nil, keepSteps: Bool, auditsInput: Bool = true) {
         self.creation = creation
@@ -110,7 +113,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             eventName = event.name
         }
         self.state = next
-        self.last = record
+        self.last = (record.seq, record.runSeq)
         advance(past: record, state: next, event: eventName)
     }
 
@@ -121,6 +124,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
         }
         do {
             let creation = try self.creation ?? RunCreation(payload: first.event)
+            self.creation = nil
             let input = try Machine.Input(json: creation.input)
             projection.runID = creation.runID
             projection.machine = creation.machine
@@ -142,7 +146,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             self.machine = machine
             state = start.state
             pending = Dictionary(uniqueKeysWithValues: start.intents.map { ($0.id, $0) })
-            last = first
+            last = (first.seq, first.runSeq)
             advance(past: first, state: start.state, event: nil)
         } catch let divergence as ReplayDivergence {
             throw divergence
