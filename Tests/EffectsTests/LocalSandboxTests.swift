@@ -3,6 +3,7 @@ import Foundation
 import RunStateMachine
 import SandboxSupervisor
 import Testing
+import TestSupport
 
 @Suite("Local sandboxes", .serialized)
 struct LocalSandboxTests {
@@ -174,6 +175,29 @@ struct LocalSandboxTests {
         let other = try await lenient.provider.create(lenient.request())
         #expect(try await lenient.run("true", in: other.id).exit == .exited(code: 0))
         try await lenient.provider.kill(other.id, reason: "done")
+    }
+
+    @Test("a mount source the sandbox's user cannot reach is refused with what to change")
+    func unreachableMount() async throws {
+        let harness = LocalSandboxHarness()
+        let hidden = harness.directory.file("hidden")
+        let source = hidden + "/data"
+        mkdir(hidden, 0o700)
+        chmod(hidden, 0o700)
+        mkdir(source, 0o777)
+        chmod(source, 0o777)
+        let request = harness.request(mounts: [MountSpec(host: source, sandbox: "/mnt/data", readOnly: false)])
+        if geteuid() == 0 {
+            // Commands (and bubblewrap) run as a sandbox user, who cannot search `hidden`.
+            let error = await #expect(throws: SandboxError.self) { _ = try await harness.provider.create(request) }
+            #expect(error.map { "\($0)" }?.contains("'\(hidden)' has no search permission") == true)
+            #expect(await harness.provider.list().isEmpty)
+        } else {
+            // Without root, sandboxes run as this user, who owns `hidden`.
+            let sandbox = try await harness.provider.create(request)
+            #expect(try await harness.run("echo ok > /mnt/data/ok", in: sandbox.id).exit == .exited(code: 0))
+            try await harness.provider.kill(sandbox.id, reason: "done")
+        }
     }
 
     @Test("a missing mount source is refused before anything starts")

@@ -50,6 +50,17 @@ struct IsolationProfile {
                         + "put the sandboxes in a directory every user can traverse (`worker run --sandboxes /var/tmp/...`)"
                 )
             }
+            // bubblewrap binds the mounts as the sandbox's user, so it must be able to reach
+            // each source: without this check it fails with its own terse message and exit 1.
+            for mount in spec.mounts {
+                let parent = String(mount.host[..<(mount.host.lastIndex(of: "/") ?? mount.host.startIndex)])
+                if let blocked = untraversable(parent.isEmpty ? "/" : parent) {
+                    throw .invalidRequest(
+                        "mount host path '\(mount.host)' cannot be reached by the sandbox's user: '\(blocked)' has no search permission "
+                            + "for others; allow it (chmod o+x '\(blocked)') or mount a directory under one every user can traverse"
+                    )
+                }
+            }
             user = SandboxUsers.claim(for: layout.directory, base: options.userBase, count: options.userCount)
             if user == nil {
                 throw .failed("no free sandbox user in \(options.userBase)..<\(options.userBase + options.userCount)", retryable: true)

@@ -44,12 +44,15 @@ struct DemoCommand: AsyncParsableCommand {
         try await Console.run(json: false) {
             let started = Timestamp.now()
             let sandbox = try await prepare()
-            let ledger = SandboxOptions.absolute(db) + ".ledger"
+            let root = sandbox.root(forDatabase: db)
+            // Beside the sandboxes rather than the database: the sandboxes' user must be able to
+            // reach it, and the database's directory may be private (a home directory).
+            let ledger = root + ".ledger"
             Self.removeTree(ledger)
             Self.removeTree(SandboxOptions.absolute(db) + ".artifacts")
+            FileIO.makeDirectories(String(root[..<(root.lastIndex(of: "/") ?? root.startIndex)]), mode: 0o711)
             mkdir(ledger, 0o777)
             chmod(ledger, 0o777)
-            let root = sandbox.root(forDatabase: db)
             print("Runlog demo: a fresh journal at \(db), sandboxes under \(root)")
 
             section("1. Submit")
@@ -99,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
                 labels[run.id.value] = name
                 crashRuns.append(run)
             }
-            print("  submitted 3 runs of 3 non-idempotent steps, each appending a line to a host file")
+            print("  submitted 3 runs of 3 non-idempotent steps, each appending a line to a host file in \(ledger)")
             journal.close()
             let reader = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
             defer { reader.close() }
