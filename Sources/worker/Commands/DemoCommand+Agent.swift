@@ -24,7 +24,7 @@ extension DemoCommand {
     /// and the verified journal; without a key, what to set.
     func runAgent() async throws {
         try await Console.run(json: false) {
-            let environment = SandboxOptions.environment()
+            let environment = ProcessEnvironment.current()
             let secrets = try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
             guard case .success(let values) = secrets.resolve([AnthropicConfiguration.apiKeySecret]),
                 values[AnthropicConfiguration.apiKeySecret]?.isEmpty == false

@@ -43,7 +43,7 @@ struct SandboxOptions: ParsableArguments {
             )
         )
         let secrets = try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
-        let environment = Self.environment()
+        let environment = ProcessEnvironment.current()
         // E2B sandboxes are tagged with this journal's scope, so the orphan sweep ends only its own.
         let scope = "runlog-" + ContentHash.sha256Hex(Array(Self.absolute(database).utf8)).prefix(16)
         let e2b = E2BClient(configuration: try E2BConfiguration.fromEnvironment(environment, scope: String(scope))) {
@@ -99,20 +99,6 @@ struct SandboxOptions: ParsableArguments {
             sinks.append(WebhookSink(url: hook, secret: secret(WebhookSink.signingSecret)))
         }
         return sinks
-    }
-
-    /// The worker's environment.
-    static func environment() -> [String: String] {
-        var variables: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return variables
     }
 
     private static func currentDirectory() -> String {

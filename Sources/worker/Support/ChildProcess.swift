@@ -13,15 +13,7 @@ struct ChildProcess {
     /// environment plus `environment`, standard output and error appended to `log` (or
     /// discarded), and no other descriptor inherited.
     static func start(_ arguments: [String], environment: [String: String] = [:], log: String? = nil) throws -> ChildProcess {
-        var merged: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                merged[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
+        var merged = ProcessEnvironment.current()
         for (name, value) in environment { merged[name] = value }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
