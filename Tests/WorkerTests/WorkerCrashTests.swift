@@ -43,10 +43,10 @@ struct WorkerCrashTests {
     func randomKills(seed: UInt64) async throws {
         var generator = SplitMix(seed: seed)
         let harness = WorkerHarness()
-        // Each run takes at least 2.4 s, and the first kill comes at most 0.75 s after the first
-        // step ran (a test process loaded by the suite's other tests may oversleep a little), so
-        // the first worker is killed before it is done.
-        let runs = try await harness.submitLedgerRuns(4, pause: "0.8")
+        // The runs' last steps wait for the gate, opened after the first kill, so the first worker
+        // is killed before it is done however long a loaded test process oversleeps.
+        let gate = "gate"
+        let runs = try await harness.submitLedgerRuns(4, pause: "0.8", gate: gate)
         var kills = 0
         for round in 0..<6 {
             let worker = try harness.start(harness.runArguments)
@@ -60,7 +60,9 @@ struct WorkerCrashTests {
             kill(worker.processIdentifier, SIGKILL)
             _ = await WorkerHarness.wait(worker)
             kills += 1
+            if round == 0 { #expect(FileManager.default.createFile(atPath: "\(harness.ledger)/\(gate)", contents: nil)) }
         }
+        #expect(FileManager.default.createFile(atPath: "\(harness.ledger)/\(gate)", contents: nil))
         try await Self.finish(harness)
         try await Self.checkInvariants(harness, runs: runs)
         #expect(kills > 0, "the first worker ended by itself: \(harness.log)")

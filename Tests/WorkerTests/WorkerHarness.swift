@@ -72,12 +72,16 @@ final class WorkerHarness: Sendable {
     }
 
     /// Submits `count` runs of `steps` non-idempotent steps; step k of run `name` appends
-    /// `name k` to the ledger file `name`.
-    func submitLedgerRuns(_ count: Int, steps: Int = 3, pause: String = "0.2") async throws -> [String] {
+    /// `name k` to the ledger file `name`. With a `gate`, each run's last step first waits until
+    /// the file of that name exists in the ledger directory.
+    func submitLedgerRuns(_ count: Int, steps: Int = 3, pause: String = "0.2", gate: String? = nil) async throws -> [String] {
         var names: [String] = []
         for index in 0..<count {
             let name = "run\(index)"
-            let stepsJSON = (1...steps).map { #"{"name":"s\#($0)","run":"sleep \#(pause); echo '\#(name) \#($0)' >> /ledger/\#(name)","timeoutSeconds":30}"# }
+            let stepsJSON = (1...steps).map { step in
+                let wait = step == steps ? gate.map { "while [ ! -e /ledger/\($0) ]; do sleep 0.05; done; " } ?? "" : ""
+                return #"{"name":"s\#(step)","run":"\#(wait)sleep \#(pause); echo '\#(name) \#(step)' >> /ledger/\#(name)","timeoutSeconds":30}"#
+            }
             let spec = #"{"kind":"shell","name":"\#(name)","sandbox":{"timeoutSeconds":20,"mounts":[{"host":"\#(ledger)","sandbox":"/ledger","readOnly":false}]},"steps":[\#(stepsJSON.joined(separator: ","))]}"#
             let file = directory.file("\(name).json")
             try spec.write(toFile: file, atomically: true, encoding: .utf8)
