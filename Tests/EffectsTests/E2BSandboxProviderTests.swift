@@ -103,6 +103,30 @@ struct E2BSandboxProviderTests {
         try await f.provider.kill(sandbox.id, reason: "done")
     }
 
+    @Test("a quick command that starts and ends while its status is read is found finished, not taken for never started")
+    func endsDuringStatus() async throws {
+        let f = try await Fixture()
+        let sandbox = try await f.provider.create(f.request())
+        let key = "run1/5/0"
+        // As if the wrapper ran the whole command between the client's reads: it writes its
+        // started marker, output and exit record just before envd is asked what runs.
+        let directory = "/.runlog/commands/" + E2BCommandScript.tag(key)
+        f.fake.beforeProcessList { home in
+            let commands = home + directory
+            try? FileManager.default.createDirectory(atPath: commands, withIntermediateDirectories: true)
+            for (name, text) in [("started", ""), ("out", "quick\n"), ("err", ""), ("exit", #"{"rc":0,"ms":3,"timedOut":0}"#)] {
+                _ = FileManager.default.createFile(atPath: "\(commands)/\(name)", contents: Data(text.utf8))  // checked below: found finished
+            }
+        }
+        guard case .finished(let result) = await f.provider.status(ofCommand: key, in: sandbox.id) else {
+            Issue.record("the command was not found finished")
+            return
+        }
+        #expect(result.exit == .exited(code: 0))
+        #expect(result.stdout.bytes == 6)
+        try await f.provider.kill(sandbox.id, reason: "done")
+    }
+
     @Test("a sandbox that vanishes or outlives its lease is gone; its running command is lost, not hung on")
     func vanishing() async throws {
         let f = try await Fixture()

@@ -34,6 +34,7 @@ public final class FakeE2B: Sendable {
         var faults: [(route: String, fault: Fault)] = []
         var counter = 0
         var requests: [String] = []
+        var beforeList: (@Sendable (_ home: String) -> Void)?
     }
 
     /// The key it accepts.
@@ -56,6 +57,12 @@ public final class FakeE2B: Sendable {
     /// Makes the next request whose `METHOD path` starts with `route` fail with `fault`.
     public func inject(_ route: String, _ fault: Fault) {
         state.withLock { $0.faults.append((route, fault)) }
+    }
+
+    /// Calls `body` with the sandbox's home directory before each `process.Process/List` is
+    /// answered: a test's way to have a command end exactly between two of a client's requests.
+    public func beforeProcessList(_ body: @escaping @Sendable (_ home: String) -> Void) {
+        state.withLock { $0.beforeList = body }
     }
 
     /// `METHOD path` of every request received.
@@ -212,6 +219,7 @@ public final class FakeE2B: Sendable {
         case ("POST", "/process.Process/Start"):
             return start(request, in: sandbox)
         case ("POST", "/process.Process/List"):
+            state.withLock { $0.beforeList }?(sandbox.directory)
             let running = state.withLock { $0.sandboxes[id]?.processes.filter { $0.process.isRunning } ?? [] }
             let list: [JSONValue] = running.map { ["pid": .int(Int64($0.process.processIdentifier)), "tag": .string($0.tag), "config": ["cmd": "/bin/bash"]] }
             return Self.json(200, ["processes": .array(list)])

@@ -188,15 +188,19 @@ public final class E2BSandboxProvider: SandboxProvider {
         if let result = try await finished(raw, token: token, directory: directory, as: account) {
             return .finished(result)
         }
-        let started = try await client.readFile(in: raw, token: token, path: "\(directory)/started", limit: 1 << 10, user: account.user) != nil
         // A process with the key's tag is running: the command runs, or its wrapper is about to
         // write the started marker.
         if try await client.runningTags(in: raw, token: token).contains(E2BCommandScript.tag(key)) {
             return .running
         }
-        guard started else { return .notStarted }
+        // Nothing runs under the key now, so whatever its wrapper did is on disk: the marker and
+        // the exit record are read only now (read before the check, a quick command could write
+        // both and end in between, and would be taken for one that never started).
         if let result = try await finished(raw, token: token, directory: directory, as: account) {
             return .finished(result)
+        }
+        guard try await client.readFile(in: raw, token: token, path: "\(directory)/started", limit: 1 << 10, user: account.user) != nil else {
+            return .notStarted
         }
         return .lost(reason: "the command stopped without an exit record (envd ended it, or the sandbox restarted)")
     }
