@@ -73,7 +73,8 @@ struct AgentCrashTests {
     }
 
     static func checkInvariants(_ harness: WorkerHarness, fake: FakeAnthropic) async throws {
-        #expect(try harness.unsuccessful().isEmpty, "\(harness.log)")
+        let unsuccessful = try harness.unsuccessful()
+        #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log)")
         #expect(harness.ledgerLines("tools") == ["one", "two"], "each tool call runs once")
         let received = fake.received
         let journaled = try journaledResponses(harness)

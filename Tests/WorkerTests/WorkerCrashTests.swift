@@ -18,7 +18,8 @@ struct WorkerCrashTests {
     }
 
     static func checkInvariants(_ harness: WorkerHarness, runs: [String], steps: Int = 3) async throws {
-        #expect(try harness.unsuccessful().isEmpty, "\(harness.log)")
+        let unsuccessful = try harness.unsuccessful()
+        #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log)")
         for name in runs {
             #expect(harness.ledgerLines(name) == (1...steps).map { "\(name) \($0)" }, "ledger of \(name)")
         }

@@ -97,11 +97,14 @@ final class WorkerHarness: Sendable {
         ((try? String(contentsOfFile: "\(ledger)/\(name)", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// Runs whose state is not `succeeded`.
+    /// Runs whose state is not `succeeded`, each with its last records' events (why it ended).
     func unsuccessful() throws -> [String] {
         let journal = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
         defer { journal.close() }
-        return try journal.runs().filter { $0.stateName != "succeeded" }.map { "\($0.run.id) \($0.stateName)" }
+        return try journal.runs().filter { $0.stateName != "succeeded" }.map { summary in
+            let events = try journal.records(of: summary.run).suffix(6).map { String(decoding: $0.event, as: UTF8.self) }
+            return "\(summary.run.id) \(summary.stateName): \(events.joined(separator: " | "))"
+        }
     }
 
     /// Processes whose command line mentions this harness's sandbox root (supervisors).
