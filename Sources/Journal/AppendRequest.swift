@@ -31,8 +31,9 @@ public struct AppendRequest: Sendable {
     /// The intent the event answers, if any.
     public var answers: IntentID?
 
-    /// Encodes a checked transition of `Machine` caused by `event`.
+    /// Encodes a checked transition of `machine` caused by `event`.
     public init<Machine: StateMachine>(
+        machine: Machine,
         run: RunRef,
         runSeq: Int,
         previousSeq: Int64,
@@ -49,7 +50,7 @@ public struct AppendRequest: Sendable {
         self.event = event.json.canonicalBytes
         self.state = transition.state.json.canonicalBytes
         self.stateName = transition.state.name
-        self.terminal = Machine.definition.isTerminal(transition.state.name)
+        self.terminal = machine.definition.isTerminal(transition.state.name)
         self.intents = Self.encode(transition.intents)
         self.abandons = Self.encode(transition.abandons)
         self.answers = event.answers

@@ -44,6 +44,9 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case closed
         /// Input that cannot be journaled (a machine that is not registered, bad bytes).
         case invalidInput
+        /// The run was created with a machine revision this build does not have (a newer Runlog
+        /// created it); the run is left for a build that has it.
+        case unknownRevision
     }
 
     /// The kind of error.

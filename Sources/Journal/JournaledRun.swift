@@ -23,18 +23,28 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
 
     /// Loads a leased run from the journal by replaying its records.
     ///
-    /// - Throws: ``JournalError`` if the records cannot be read, are of another machine or
-    ///   version, diverge from the machine, or do not end with `lease`.
+    /// The run is driven by the revision it was created with, found by its recorded version.
+    ///
+    /// - Throws: ``JournalError`` if the records cannot be read, are of another machine or of a
+    ///   version this build does not have, diverge from the machine, or do not end with `lease`.
     public static func load(_ lease: Lease, from journal: SQLiteJournal) throws(JournalError) -> JournaledRun {
         let records = try journal.records(of: lease.run)
         // Every transition is replayed and checked; the input's audit is left to `verify`.
         let fold = RunFold<Machine>.folding(records, keepSteps: false, auditsInput: false)
         let replay = fold.replay
+        if replay.revision == nil, replay.machine == Machine.name, let version = replay.version {
+            throw JournalError(
+                .unknownRevision,
+                "it was created with \(Machine.name) version \(version.prefix(12)), which this build does not have "
+                    + "(it has \(Machine.revisions.map(\.label).joined(separator: ", "))): leave it to the newer Runlog that created it",
+                run: lease.run.id
+            )
+        }
         if let divergence = replay.divergence {
             throw JournalError(.corrupt, "the journal of this run does not replay: \(divergence)", run: lease.run.id)
         }
-        guard replay.version == Machine.definition.version, replay.leaseEpoch == lease.epoch, let current = fold.current else {
-            throw JournalError(.staleEpoch, "the run is not at lease epoch \(lease.epoch) of \(Machine.definition.name)", run: lease.run.id)
+        guard replay.leaseEpoch == lease.epoch, let current = fold.current else {
+            throw JournalError(.staleEpoch, "the run is not at lease epoch \(lease.epoch)", run: lease.run.id)
         }
         return JournaledRun(
             journal: journal,
@@ -57,6 +67,7 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
         let seq = lastRunSeq + 1
         let transition = try machine.checkedTransition(from: state, on: event, seq: seq)
         let request = AppendRequest(
+            machine: machine,
             run: lease.run,
             runSeq: seq,
             previousSeq: lastSeq,

@@ -1,8 +1,9 @@
 import RunStateMachine
 
 extension SQLiteJournal {
-    /// Creates a run of `Machine` with `input`, journaling its first record (the machine, its
-    /// version, the input and the start state) in the same transaction as its `runs` row.
+    /// Creates a run of `Machine`'s newest revision with `input`, journaling its first record (the
+    /// machine, the revision's version, the input and the start state) in the same transaction as
+    /// its `runs` row. The run is driven by that revision to its end, by any later build.
     ///
     /// With an idempotency key, submitting again returns the existing run when the input is the
     /// same, so a client may retry a submit whose answer it lost.
@@ -23,10 +24,11 @@ extension SQLiteJournal {
         at: Timestamp,
         id: RunID? = nil
     ) async throws(JournalError) -> SubmitResult {
-        let definition = Machine.definition
+        let revision = Machine.latest
+        let definition = revision.definition
         let start: Transition<Machine>
         do {
-            start = try Machine(input: input, submittedAt: at).checkedStart()
+            start = try Machine(input: input, submittedAt: at, revision: revision.number).checkedStart()
         } catch {
             throw JournalError(.invalidInput, "the machine refuses to start: \(error)")
         }

@@ -136,9 +136,10 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                             }
                             do {
                                 return .drove(runNo: number, try await driver.drive(lease, checkCancel: checkCancel))
-                            } catch let error as JournalError where error.code == .corrupt && error.run != nil {
-                                // This run's records cannot be loaded: leave it for an operator
-                                // (`worker verify` names the record) and keep serving the others.
+                            } catch let error as JournalError where [.corrupt, .unknownRevision].contains(error.code) && error.run != nil {
+                                // This run's records cannot be loaded (`worker verify` names the
+                                // record), or it was created by a newer Runlog: leave it alone and
+                                // keep serving the others.
                                 try? await journal.releaseLease(lease)
                                 return .broken(runNo: number, reason: error.description)
                             }

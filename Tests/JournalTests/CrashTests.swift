@@ -60,7 +60,7 @@ struct CrashTests {
 /// Drives a run to success like ``driveToSuccess(_:at:)``, calling `acknowledged` after each
 /// append returns.
 func driveStepwise(_ run: inout JournaledRun<SandboxJob>, acknowledged: (_ record: (number: Int64, runSeq: Int)) -> Void) async throws {
-    while !SandboxJob.definition.isTerminal(run.state.name) {
+    while !SandboxJob.latest.definition.isTerminal(run.state.name) {
         let event: SandboxJobEvent
         let intent = run.machine.awaited(in: run.state).first
         switch run.state {

@@ -4,17 +4,25 @@ import RunStateMachine
 import Testing
 import TestSupport
 
-/// Golden journals: real journals recorded with the sandbox-job machine, checked in as JSON
-/// lines. Replaying them through the current machine must reproduce every recorded state,
-/// intent and hash. A change to the machine's behaviour or to the record format fails here;
-/// it needs a new machine revision (and the old one kept replayable), never a silent change.
+/// Golden journals: real journals recorded with each released revision of the sandbox-job
+/// machine, checked in as JSON lines (`Fixtures/golden-sandbox-job-r<N>.jsonl`). Replaying them
+/// through this build must reproduce every recorded state, intent and hash, by the revision each
+/// was recorded with. A change to a revision's behaviour or to the record format fails here; it
+/// needs a new machine revision (the old one kept), never a silent change.
 ///
-/// To record the fixture again after a deliberate, versioned change:
-/// `RUNLOG_WRITE_GOLDEN=1 swift test --filter GoldenJournalTests`.
+/// Released fixtures are never recorded again. To record the newest revision's fixture when it
+/// has none yet: `RUNLOG_WRITE_GOLDEN=1 scripts/test --filter GoldenJournalTests`.
 @Suite("Golden journals")
 struct GoldenJournalTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/golden-sandbox-job.jsonl")
+    static func fixture(revision: Int) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/golden-sandbox-job-r\(revision).jsonl")
+    }
+
+    /// SHA-256 of each released revision's fixture file: a fixture, once released, is kept byte
+    /// for byte.
+    static let fixtureDigests: [Int: String] = [
+        1: "8581bcb24689cd29655b69b55d7c7aa4281f0fe0a3d916f2f0ea21ac91ce80de"
+    ]
 
     /// The state each scripted run ends in, by run number.
     static let expectedFinalStates: [Int64: String] = [
@@ -22,12 +30,22 @@ struct GoldenJournalTests {
         9: "needsAttention", 10: "retryWait",
     ]
 
-    @Test("the golden journal replays exactly through the current machine")
-    func replaysExactly() async throws {
-        if ProcessInfo.processInfo.environment["RUNLOG_WRITE_GOLDEN"] == "1" {
-            try await Self.record()
+    @Test("each revision's golden journal is kept byte for byte and replays exactly, by its revision", arguments: SandboxJob.revisions.map(\.number))
+    func replaysExactly(revision: Int) async throws {
+        let fixture = Self.fixture(revision: revision)
+        if ProcessInfo.processInfo.environment["RUNLOG_WRITE_GOLDEN"] == "1", revision == SandboxJob.latest.number,
+            !FileManager.default.fileExists(atPath: fixture.path)
+        {
+            try await Self.record(to: fixture)
         }
-        let lines = try String(contentsOf: Self.fixture, encoding: .utf8).split(separator: "\n")
+        let data = try Data(contentsOf: fixture)
+        let digest = HashChain.sha256Hex(Array(data))
+        if let pinned = Self.fixtureDigests[revision] {
+            #expect(digest == pinned, "the golden journal of released revision \(revision) changed; restore it (git checkout \(fixture.lastPathComponent))")
+        } else {
+            Issue.record("pin revision \(revision)'s golden journal when releasing it: add \(revision): \"\(digest)\" to fixtureDigests")
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         let records = try lines.map { try JournalRecord(json: JSONValue.parse(String($0))) }
         #expect(records.count > 60)
         // The format: every hash recomputes from the columns, in one unbroken chain.
@@ -37,21 +55,23 @@ struct GoldenJournalTests {
             #expect(HashChain.hash(of: record, prev: previous) == record.hash, "record \(record.seq): the hashed format changed")
             previous = record.hash
         }
-        // The behaviour: each run replays without divergence to its expected end.
+        // The behaviour: each run replays without divergence to its expected end, by the revision.
         let runs = Dictionary(grouping: records, by: \.runNo)
         #expect(Set(runs.keys) == Set(Self.expectedFinalStates.keys))
         for (number, runRecords) in runs {
             let replay = MachineRegistry.standard.replay(runRecords.sorted { $0.runSeq < $1.runSeq })
             #expect(
                 replay.divergence == nil,
-                "run \(number): \(replay.divergence.map(String.init(describing:)) ?? ""). If the machine's behaviour changed on purpose, bump its revision and keep the old one replayable."
+                "run \(number): \(replay.divergence.map(String.init(describing:)) ?? ""). If the machine's behaviour changed on purpose, add a revision and keep this one as it was."
             )
+            #expect(replay.revision == revision, "run \(number)")
             #expect(replay.stateName == Self.expectedFinalStates[number], "run \(number)")
         }
     }
 
-    /// Records the scripted runs into a fresh journal and exports it as the fixture.
-    static func record() async throws {
+    /// Records the scripted runs into a fresh journal (by the newest revision) and exports it as
+    /// the fixture `fixture`.
+    static func record(to fixture: URL) async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("golden.sqlite")
         try await script(path: path)

@@ -41,7 +41,7 @@ struct SQLiteJournalTests {
         let creation = try RunCreation(payload: records[0].event)
         #expect(creation.runID == result.run.id)
         #expect(creation.machine == "sandbox-job")
-        #expect(creation.version == SandboxJob.definition.version)
+        #expect(creation.version == SandboxJob.latest.definition.version)
         #expect(try JobSpec(json: creation.input) == testSpec())
         let summary = try journal.run(matching: result.run.id.value)
         #expect(summary.stateName == "queued")
@@ -168,18 +168,18 @@ struct SQLiteJournalTests {
         var run = try await submitAndLease(journal)
         let transition = try run.machine.checkedTransition(from: run.state, on: .start, seq: run.lastRunSeq + 2)
         await #expect(throws: JournalError(.sequenceConflict, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 2, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
+            try await journal.append(AppendRequest(machine: run.machine, run: run.lease.run, runSeq: run.lastRunSeq + 2, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
         }
         await #expect(throws: JournalError(.sequenceConflict, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq - 1, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
+            try await journal.append(AppendRequest(machine: run.machine, run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq - 1, epoch: run.lease.epoch, at: t0, event: .start, transition: transition))
         }
         await #expect(throws: JournalError(.notLeased, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: 0, at: t0, event: .start, transition: transition))
+            try await journal.append(AppendRequest(machine: run.machine, run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: 0, at: t0, event: .start, transition: transition))
         }
         try await driveToSuccess(&run)
         let finished = try run.machine.checkedTransition(from: .queued, on: .start, seq: run.lastRunSeq + 1)
         await #expect(throws: JournalError(.runFinished, "")) {
-            try await journal.append(AppendRequest(run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: finished))
+            try await journal.append(AppendRequest(machine: run.machine, run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: run.lease.epoch, at: t0, event: .start, transition: finished))
         }
         await #expect(throws: JournalError(.runFinished, "")) {
             try await journal.acquireLease(run: run.lease.run.id, owner: "w", ttlMilliseconds: 1000, at: t0)

@@ -25,7 +25,7 @@ func driveToSuccess(_ run: inout JournaledRun<SandboxJob>, at time: Timestamp = 
         try await run.apply(.start, at: time)
         appended += 1
     }
-    while !SandboxJob.definition.isTerminal(run.state.name) {
+    while !SandboxJob.latest.definition.isTerminal(run.state.name) {
         guard let intent = run.machine.awaited(in: run.state).first else {
             Issue.record("no intent awaited in \(run.state.name)")
             return appended

@@ -5,7 +5,7 @@ import Testing
 struct MachineDefinitionTests {
     @Test("the sandbox-job definition passes every static check")
     func sandboxJobIsSound() {
-        #expect(SandboxJob.definition.problems == [])
+        #expect(SandboxJob.latest.definition.problems == [])
     }
 
     /// A small sound machine to break in the tests below.
@@ -112,7 +112,7 @@ struct MachineDefinitionTests {
 
     @Test("Graphviz and Mermaid exports draw every state and edge")
     func export() {
-        let definition = SandboxJob.definition
+        let definition = SandboxJob.latest.definition
         let dot = definition.graphviz
         let mermaid = definition.mermaid
         #expect(dot.hasPrefix("digraph \"sandbox-job\""))

@@ -111,7 +111,7 @@ struct RandomDriver {
     /// Feeds `event`, checking the machine's invariants; returns whether it was accepted.
     @discardableResult
     mutating func feed(_ event: SandboxJobEvent) -> Bool {
-        let wasTerminal = SandboxJob.definition.isTerminal(state.name)
+        let wasTerminal = SandboxJob.latest.definition.isTerminal(state.name)
         do {
             let result = try job.checkedTransition(from: state, on: event, seq: seq + 1)
             #expect(!wasTerminal, "an event left terminal state \(state.name)")
@@ -198,13 +198,13 @@ struct SandboxJobPropertyTests {
                 driver.feed(driver.event(for: choice, cooperative: false))
             }
             var steps = 0
-            while !SandboxJob.definition.isTerminal(driver.state.name), steps < 200 {
+            while !SandboxJob.latest.definition.isTerminal(driver.state.name), steps < 200 {
                 driver.tick(60_000)
                 let accepted = driver.feed(driver.event(for: UInt64(steps), cooperative: true))
                 #expect(accepted, "cooperative event refused in \(driver.state.name)")
                 steps += 1
             }
-            #expect(SandboxJob.definition.isTerminal(driver.state.name), "stuck in \(driver.state)")
+            #expect(SandboxJob.latest.definition.isTerminal(driver.state.name), "stuck in \(driver.state)")
         }
     }
 
@@ -245,8 +245,8 @@ struct SandboxJobPropertyTests {
                 visited.insert(driver.state.name)
             }
         }
-        #expect(Set(SandboxJob.definition.states.map(\.name)).subtracting(visited).sorted() == [])
-        let declared = Set(SandboxJob.definition.edges.map { "\($0.from)|\($0.event)|\($0.to)" })
+        #expect(Set(SandboxJob.latest.definition.states.map(\.name)).subtracting(visited).sorted() == [])
+        let declared = Set(SandboxJob.latest.definition.edges.map { "\($0.from)|\($0.event)|\($0.to)" })
         #expect(declared.subtracting(edges).sorted() == [])
     }
 }

@@ -260,7 +260,7 @@ struct SandboxJobScenarioTests {
         for (key, transition) in SandboxJobTransitionTableTests.legal {
             taken.insert("\(key)|\(transition.state.name)")
         }
-        let declared = Set(SandboxJob.definition.edges.map { "\($0.from)|\($0.event)|\($0.to)" })
+        let declared = Set(SandboxJob.latest.definition.edges.map { "\($0.from)|\($0.event)|\($0.to)" })
         #expect(declared.subtracting(taken).sorted() == [])
     }
 }

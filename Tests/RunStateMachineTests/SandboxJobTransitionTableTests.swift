@@ -91,7 +91,7 @@ struct SandboxJobTransitionTableTests {
 
     /// The refusal expected for a pair that is not in ``legal``.
     static func refusal(_ sample: StateSample, _ event: SandboxJobEvent) -> IllegalTransition.Code {
-        if SandboxJob.definition.isTerminal(sample.state.name) { return .terminalState }
+        if SandboxJob.latest.definition.isTerminal(sample.state.name) { return .terminalState }
         if event.answers != nil, !awaiting.contains(sample.label) { return .staleOutcome }
         return .notAccepted
     }
@@ -120,7 +120,7 @@ struct SandboxJobTransitionTableTests {
     func tableCoversDefinition() {
         // Every legal row is a declared edge, and every declared (state, event) pair has a row
         // or a variant in SandboxJobScenarioTests.
-        let definition = SandboxJob.definition
+        let definition = SandboxJob.latest.definition
         for (key, transition) in Self.legal {
             let parts = key.split(separator: "|").map(String.init)
             #expect(definition.effectKinds(from: parts[0], event: parts[1], to: transition.state.name) != nil, "\(key)")

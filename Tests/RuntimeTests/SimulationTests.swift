@@ -244,7 +244,7 @@ struct Simulation {
             driving[number] = current
             return
         }
-        if SandboxJob.definition.isTerminal(current.run.state.name) {
+        if SandboxJob.latest.definition.isTerminal(current.run.state.name) {
             driving[number] = nil
             return
         }

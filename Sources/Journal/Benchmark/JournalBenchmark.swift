@@ -187,7 +187,7 @@ public enum JournalBenchmark {
         while let event = successfulOutcome(for: run, state: state, at: at) {
             seq += 1
             let transition = try run.machine.checkedTransition(from: state, on: event, seq: seq)
-            requests.append(AppendRequest(run: run.lease.run, runSeq: seq, previousSeq: 0, epoch: run.lease.epoch, at: at, event: event, transition: transition))
+            requests.append(AppendRequest(machine: run.machine, run: run.lease.run, runSeq: seq, previousSeq: 0, epoch: run.lease.epoch, at: at, event: event, transition: transition))
             state = transition.state
         }
         return requests

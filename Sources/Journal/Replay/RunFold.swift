@@ -14,6 +14,8 @@ final class RunFold<Machine: StateMachine>: RunFolding {
     /// replaying a large journal holds no records in memory).
     private var creation: RunCreation?
     private var machine: Machine?
+    /// The definition of the run's revision, read once from the machine.
+    private var definition: MachineDefinition?
     private var state: Machine.State?
     /// The journaled intents neither answered nor abandoned, by id.
     private var pending: [IntentID: EffectIntent<Machine.Effect>] = [:]
@@ -132,6 +134,13 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             projection.name = creation.name
             projection.idempotencyKey = creation.idempotencyKey
             projection.createdAt = first.at
+            guard creation.machine == Machine.name else {
+                throw diverge(first, "the run is of machine '\(creation.machine)', not '\(Machine.name)'")
+            }
+            guard let revision = Machine.revision(forVersion: creation.version) else {
+                throw diverge(first, Self.unknownVersion(creation))
+            }
+            projection.revision = revision.number
             if auditsInput {
                 // The whole record, its input decoded and encoded again, must be what was written.
                 let inputBytes = input.json.canonicalBytes
@@ -140,10 +149,11 @@ final class RunFold<Machine: StateMachine>: RunFolding {
                 }
                 projection.inputHash = HashChain.sha256Hex(inputBytes)
             }
-            let machine = Machine(input: input, submittedAt: creation.submittedAt)
+            let machine = Machine(input: input, submittedAt: creation.submittedAt, revision: revision.number)
             let start = try machine.checkedStart()
             try expect(first, state: start.state, intents: start.intents, abandons: [])
             self.machine = machine
+            definition = revision.definition
             state = start.state
             pending = Dictionary(uniqueKeysWithValues: start.intents.map { ($0.id, $0) })
             last = (first.seq, first.runSeq)
@@ -155,11 +165,17 @@ final class RunFold<Machine: StateMachine>: RunFolding {
         }
     }
 
+    /// Why a run recorded with `creation`'s version cannot be replayed by this build.
+    static func unknownVersion(_ creation: RunCreation) -> String {
+        "the run was recorded with \(creation.machine) version \(creation.version.prefix(12)), which this build cannot replay "
+            + "(it has \(Machine.revisions.map(\.label).joined(separator: ", "))): a newer Runlog created it; run it with that build"
+    }
+
     /// Updates the projection after a folded record.
     private func advance(past record: JournalRecord, state: Machine.State, event: String?) {
         projection.records += 1
         projection.stateName = state.name
-        projection.terminal = Machine.definition.isTerminal(state.name)
+        projection.terminal = definition?.isTerminal(state.name) ?? false
         projection.lastRunSeq = record.runSeq
         projection.lastSeq = record.seq
         projection.updatedAt = record.at

@@ -9,6 +9,8 @@ public struct RunReplay: Sendable {
     public var machine: String?
     /// The machine version recorded at creation.
     public var version: String?
+    /// The revision of that version, if this build has it (`nil` when it cannot replay the run).
+    public var revision: Int?
     /// The run's label.
     public var name: String?
     /// The client's idempotency key.

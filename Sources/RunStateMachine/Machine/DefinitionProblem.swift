@@ -28,6 +28,10 @@ public struct DefinitionProblem: Hashable, Sendable, CustomStringConvertible {
         case unusedEvent
         /// A declared effect kind appears on no edge.
         case unusedEffect
+        /// A machine's revisions are not numbered 1, 2, … in order under one name.
+        case revisionOrder
+        /// A released revision's definition no longer hashes to the version it was released with.
+        case revisionChanged
     }
 
     /// The kind of defect.

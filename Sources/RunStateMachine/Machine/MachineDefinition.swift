@@ -7,8 +7,8 @@
 /// code does.
 ///
 /// ``version`` is the SHA-256 of the behaviour-relevant parts of the definition plus
-/// ``revision``; the journal records it with every run, and replay uses the machine of the
-/// recorded version.
+/// ``revision``; the journal records it with every run, and replay and drivers use the revision
+/// of the recorded version (``StateMachine/revisions``).
 public struct MachineDefinition: Sendable, Hashable {
     /// One state (a node of the graph).
     public struct StateNode: Sendable, Hashable {
@@ -114,8 +114,9 @@ public struct MachineDefinition: Sendable, Hashable {
 
     /// The machine's name, e.g. `sandbox-job`.
     public var name: String { didSet { rebuildIndexes() } }
-    /// Bumped whenever the transition function's behaviour changes without the graph changing
-    /// (a backoff formula, say), so the version changes too.
+    /// The revision number: 1 for the machine's first release, one more for every released
+    /// change, whether to the graph or only to the transition code (a backoff formula, say), so
+    /// each revision has its own version. See ``MachineRevision``.
     public var revision: Int { didSet { rebuildIndexes() } }
     /// What the machine is for.
     public var summary: String

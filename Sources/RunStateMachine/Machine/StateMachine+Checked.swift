@@ -15,7 +15,7 @@ extension StateMachine {
         on event: Event,
         seq: Int
     ) throws(IllegalTransition) -> Transition<Self> {
-        let definition = Self.definition
+        let definition = self.definition
         if definition.isTerminal(state.name) {
             throw IllegalTransition(
                 .terminalState,
@@ -34,7 +34,7 @@ extension StateMachine {
             )
         }
         var result = try transition(from: state, on: event, seq: seq)
-        try Self.validate(result, from: state, on: event, seq: seq)
+        try Self.validate(result, from: state, on: event, seq: seq, definition: definition)
         let nowAwaited = awaited(in: result.state)
         for intent in result.intents where !nowAwaited.contains(intent.id) {
             throw IllegalTransition(
@@ -55,15 +55,16 @@ extension StateMachine {
     @inlinable
     public func checkedStart() throws(IllegalTransition) -> Transition<Self> {
         let result = start()
-        guard Self.definition.initialStates.contains(result.state.name) else {
+        let definition = self.definition
+        guard definition.initialStates.contains(result.state.name) else {
             throw IllegalTransition(
                 .malformedTransition,
                 state: result.state.name,
                 event: "start",
-                reason: "'\(result.state.name)' is not an initial state of \(Self.definition.name)"
+                reason: "'\(result.state.name)' is not an initial state of \(definition.name) r\(definition.revision)"
             )
         }
-        try Self.validateIntents(result.intents, seq: 1, state: result.state.name, event: "start", allowed: nil)
+        try Self.validateIntents(result.intents, seq: 1, state: result.state.name, event: "start", allowed: nil, definition: definition)
         return result
     }
 
@@ -72,17 +73,18 @@ extension StateMachine {
         _ result: Transition<Self>,
         from state: State,
         on event: Event,
-        seq: Int
+        seq: Int,
+        definition: MachineDefinition
     ) throws(IllegalTransition) {
         guard let allowed = definition.effectKinds(from: state.name, event: event.name, to: result.state.name) else {
             throw IllegalTransition(
                 .undeclaredEdge,
                 state: state.name,
                 event: event.name,
-                reason: "the definition has no edge \(state.name) --\(event.name)--> \(result.state.name)"
+                reason: "revision \(definition.revision) has no edge \(state.name) --\(event.name)--> \(result.state.name)"
             )
         }
-        try validateIntents(result.intents, seq: seq, state: state.name, event: event.name, allowed: allowed)
+        try validateIntents(result.intents, seq: seq, state: state.name, event: event.name, allowed: allowed, definition: definition)
     }
 
     @inlinable
@@ -91,7 +93,8 @@ extension StateMachine {
         seq: Int,
         state: String,
         event: String,
-        allowed: Set<String>?
+        allowed: Set<String>?,
+        definition: MachineDefinition
     ) throws(IllegalTransition) {
         for (index, intent) in intents.enumerated() {
             func fail(_ reason: String) -> IllegalTransition {

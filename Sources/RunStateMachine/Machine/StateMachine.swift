@@ -18,18 +18,27 @@ public protocol StateMachine: Sendable {
     /// The effects the machine asks for.
     associatedtype Effect: MachineEffect
 
-    /// The machine as data: states, events, effect kinds with recovery policies, and edges.
-    static var definition: MachineDefinition { get }
+    /// Every released revision of the machine, oldest first, numbered 1, 2, …: each one's
+    /// definition (states, events, effect kinds with recovery policies, edges) and its pinned
+    /// version. New runs get the last; a run is driven by the revision it was created with.
+    ///
+    /// A revision's behaviour never changes once released: a change to the machine is a new
+    /// revision, and the transition code branches on ``revision`` where revisions differ.
+    static var revisions: [MachineRevision] { get }
 
     /// Configures a run.
     ///
     /// - Parameters:
     ///   - input: The run's validated input.
     ///   - submittedAt: When the run was created (deadlines count from here).
-    init(input: Input, submittedAt: Timestamp)
+    ///   - revision: The revision the run was created with: one of ``revisions``' numbers.
+    init(input: Input, submittedAt: Timestamp, revision: Int)
 
     /// The run's input.
     var input: Input { get }
+
+    /// The revision that drives this run (``definition`` is its definition).
+    var revision: Int { get }
 
     /// The state a new run starts in and the effects it asks for at once, journaled in the
     /// run's first record (run sequence number 1).

@@ -1,10 +1,16 @@
 extension SandboxJob {
-    /// The sandbox-job machine as data.
+    /// Every released revision of the sandbox-job machine, oldest first; new runs get the last.
     ///
-    /// Bump `revision` whenever the transition function's behaviour changes; the version hash
-    /// then changes, and golden journals recorded with the old version fail until a migration is
-    /// written.
-    public static let definition = MachineDefinition(
+    /// A released revision never changes: runs recorded with it are driven and replayed by it in
+    /// every later build. To change the machine, append a revision (a copy of the newest
+    /// definition with the change and the next `revision` number), pin its version here, and gate
+    /// the new behaviour in the transition code on ``revision`` (README: Upgrading).
+    public static let revisions: [MachineRevision] = [
+        MachineRevision(revision1, released: "4b52d6a186c98f4622b3d0a1a48ab9fbce3a0e5f035501e3e9d9db8411b32bb1")
+    ]
+
+    /// Revision 1, the first release's machine.
+    static let revision1 = MachineDefinition(
         name: "sandbox-job",
         revision: 1,
         summary: "Provision a sandbox, run shell steps or an agent loop in it, tear it down, report the outcome.",

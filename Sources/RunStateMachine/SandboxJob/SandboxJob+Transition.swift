@@ -112,6 +112,9 @@ extension SandboxJob {
             guard at >= notBefore else {
                 throw refuse(.premature, "the retry is due at \(notBefore), not at \(at)")
             }
+            if case .step(let index, _, _) = target, index >= input.steps.count {
+                throw refuse(.invalidEvent, "step \(index) does not exist in this job")
+            }
             return step.retry(target)
 
         case (.collecting(let sandbox, _), .collected):
@@ -146,6 +149,9 @@ extension SandboxJob {
             )
 
         case (.needsAttention(_, let subject), .operatorResolved(let resolution, let note)):
+            if case .step(let index, _, _) = subject, index >= input.steps.count {
+                throw refuse(.invalidEvent, "step \(index) does not exist in this job")
+            }
             guard let result = step.resolve(subject, resolution, note: note) else {
                 throw refuse(.invalidEvent, "the run's outcome is already decided; resolve with 'retry' or 'skip'")
             }

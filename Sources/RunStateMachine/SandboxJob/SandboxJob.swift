@@ -6,8 +6,8 @@
 /// failure's timestamp; the run's deadline counts from submission. Effects whose outcome cannot
 /// be known and must not be repeated park the run in `needsAttention`.
 ///
-/// See ``SandboxJobState`` for each state's valid next states, and ``definition`` for the graph
-/// (`worker graph` draws it).
+/// See ``SandboxJobState`` for each state's valid next states, and ``revisions`` for the graph
+/// of each revision (`worker graph` draws them).
 public struct SandboxJob: StateMachine {
     /// A run is configured with its job spec.
     public typealias Input = JobSpec
@@ -22,6 +22,8 @@ public struct SandboxJob: StateMachine {
     public let input: JobSpec
     /// When the run was submitted.
     public let submittedAt: Timestamp
+    /// The revision the run was created with, which drives it.
+    public let revision: Int
 
     /// Attempts at creating a sandbox before the run fails.
     public static let provisionAttempts = 3
@@ -41,10 +43,15 @@ public struct SandboxJob: StateMachine {
     /// The longest wait between two attempts of anything.
     public static let maxBackoffMilliseconds: Int64 = 60_000
 
-    /// Configures a run of `input` submitted at `submittedAt`.
-    public init(input: JobSpec, submittedAt: Timestamp) {
+    /// Configures a run of `input` submitted at `submittedAt`, driven by `revision` (by default
+    /// the newest, as for a new run).
+    ///
+    /// - Precondition: `revision` is the number of one of ``revisions``.
+    public init(input: JobSpec, submittedAt: Timestamp, revision: Int = SandboxJob.latest.number) {
+        precondition(Self.revisions.indices.contains(revision - 1), "sandbox-job has no revision \(revision)")
         self.input = input
         self.submittedAt = submittedAt
+        self.revision = revision
     }
 
     /// When the run's deadline passes.

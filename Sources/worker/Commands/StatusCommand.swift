@@ -35,7 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ["run", summary.run.id.value],
                 ["name", summary.name ?? "-"],
                 ["state", view.state?.description ?? summary.stateName],
-                ["machine", "\(summary.machine) \(summary.machineVersion.prefix(12))"],
+                ["machine", MachineRegistry.standard.label(of: summary.machine, version: summary.machineVersion)],
                 ["created", "\(summary.createdAt)"],
                 ["updated", "\(summary.updatedAt)"],
                 ["records", "\(summary.lastRunSeq)"],

@@ -63,8 +63,8 @@ struct RunView {
         switch record.kind {
         case .created:
             guard let creation else { return "created" }
-            let version = "\(creation.machine) \(creation.version.prefix(12))"
-            return "created (\(version))" + (creation.name.map { ": \($0)" } ?? "")
+            let revision = MachineRegistry.standard.label(of: creation.machine, version: creation.version)
+            return "created (\(revision))" + (creation.name.map { ": \($0)" } ?? "")
         case .lease:
             let payload = try? JSONFields(JSONValue.parse(record.event))
             let owner = (try? payload?.string("owner")) ?? "?"
