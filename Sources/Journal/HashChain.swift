@@ -4,7 +4,10 @@ import RunStateMachine
 /// The journal's hash chain: `hash = SHA-256(prev_hash ‖ canonical bytes of the record)`.
 ///
 /// The canonical bytes are a length-prefixed binary layout of every column except the two hash
-/// columns, so changing, removing or reordering any row breaks the chain at that row:
+/// columns and `format`, so changing, removing or reordering any row breaks the chain at that
+/// row. Each record names its layout in its `format` column, and the layout begins with a tag
+/// naming it, so a record is hashed by its own format's layout: a later format is added beside
+/// this one (new rows only), never by changing it, and old hashes stay valid. Format 1:
 ///
 /// ```
 /// "RLJ1"                                   4 bytes, format tag
@@ -15,6 +18,17 @@ import RunStateMachine
 ///                                          or 0xFFFFFFFF for NULL
 /// ```
 enum HashChain {
+    /// The record format this build writes.
+    static let currentFormat: Int64 = 1
+
+    /// The record formats this build can hash (and so verify and read).
+    static let knownFormats: ClosedRange<Int64> = 1...1
+
+    /// `format 1`, or `formats 1 to 3`, for messages.
+    static var knownFormatsDescription: String {
+        knownFormats.count == 1 ? "format \(knownFormats.lowerBound)" : "formats \(knownFormats.lowerBound) to \(knownFormats.upperBound)"
+    }
+
     /// The `prev_hash` of the first record.
     static let genesis = [UInt8](repeating: 0, count: 32)
 
@@ -50,7 +64,7 @@ enum HashChain {
         buffer.storeBytes(of: UInt64(bitPattern: atMilliseconds).bigEndian, toByteOffset: 45, as: UInt64.self)
     }
 
-    /// The hash of a record with these column values.
+    /// The hash of a format-1 record with these column values.
     ///
     /// - Parameter scratch: A buffer reused between calls (the writer keeps one): the canonical
     ///   bytes are assembled in it and hashed in one call.
@@ -132,8 +146,10 @@ enum HashChain {
         }
     }
 
-    /// The hash of `record`'s content chained to `prev`.
-    static func hash(of record: JournalRecord, prev: [UInt8]) -> [UInt8] {
+    /// The hash of `record`'s content chained to `prev`, or `nil` if the record is in a format
+    /// this build does not know.
+    static func hash(of record: JournalRecord, prev: [UInt8]) -> [UInt8]? {
+        guard record.format == 1 else { return nil }
         var scratch: [UInt8] = []
         return hash(
             prev: prev,

@@ -1,7 +1,8 @@
 import RunStateMachine
 
 extension JournalRecord: JSONCodable {
-    /// Decodes the exported form (see ``json``).
+    /// Decodes the exported form (see ``json``); a record exported without `format` (by an
+    /// earlier release) is format 1.
     public init(json: JSONValue) throws(JSONDecodingError) {
         let fields = try JSONFields(json)
         guard let kind = RecordKind(rawValue: try fields.string("kind")) else {
@@ -35,7 +36,8 @@ extension JournalRecord: JSONCodable {
             abandons: try bytes("abandons"),
             answers: answers,
             prevHash: try hash("prevHash"),
-            hash: try hash("hash")
+            hash: try hash("hash"),
+            format: try fields.optionalInt("format").map(Int64.init) ?? 1
         )
     }
 
@@ -52,6 +54,7 @@ extension JournalRecord: JSONCodable {
             "event": .string(String(decoding: event, as: UTF8.self)),
             "prevHash": .string(ContentHash.hex(prevHash)),
             "hash": .string(ContentHash.hex(hash)),
+            "format": .int(format),
         ]
         if let runPrev { members["runPrev"] = .int(runPrev) }
         if let state { members["state"] = .string(String(decoding: state, as: UTF8.self)) }

@@ -30,6 +30,8 @@ public struct JournalRecord: Hashable, Sendable {
     public var prevHash: [UInt8]
     /// `SHA-256(prevHash ‖ canonical bytes of this record)`.
     public var hash: [UInt8]
+    /// The layout of the canonical bytes (1 for every record of this build and all earlier ones).
+    public var format: Int64 = 1
 
     /// The payload parsed as JSON.
     public func eventJSON() throws(JSONParseError) -> JSONValue { try JSONValue.parse(event) }

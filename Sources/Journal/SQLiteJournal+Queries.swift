@@ -10,8 +10,13 @@ extension SQLiteJournal {
     /// `runs` with each run's head and lease.
     static let summarySource = "runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no)"
 
-    static let recordColumns =
-        "seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash"
+    /// The columns ``record(_:hashes:)`` reads, for a database of schema `schema`: the journal of
+    /// schema 1 and 2 has no `format` column (its records are all format 1), and a reader may
+    /// open such a database before a worker migrates it (`worker upgrade-check` does).
+    static func recordColumns(schema: Int) -> String {
+        "seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, "
+            + (schema >= 3 ? "format" : "1")
+    }
 
     static func summary(_ row: SQLiteStatement) -> RunSummary {
         RunSummary(
@@ -57,7 +62,8 @@ extension SQLiteJournal {
             abandons: row.optionalBytes(10),
             answers: answers,
             prevHash: hashes ? row.bytes(12) : [],
-            hash: hashes ? row.bytes(13) : []
+            hash: hashes ? row.bytes(13) : [],
+            format: row.int64(14)
         )
     }
 
@@ -151,7 +157,7 @@ extension SQLiteJournal {
                     SELECT journal.run_prev FROM journal JOIN chain ON journal.seq = chain.seq
                     WHERE journal.run_prev < chain.seq
                 )
-                SELECT \(Self.recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = ?1 ORDER BY seq
+                SELECT \(recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = ?1 ORDER BY seq
                 """
             )
             defer { query.reset() }

@@ -34,8 +34,9 @@ extension SQLiteJournal {
             }
         }
 
-        /// Opens a read-only connection and checks the database is a journal this build reads.
-        static func openReader(path: String, busyTimeout: Int) throws(JournalError) -> SQLiteConnection {
+        /// Opens a read-only connection and checks the database is a journal this build reads;
+        /// returns it with the database's schema version.
+        static func openReader(path: String, busyTimeout: Int) throws(JournalError) -> (SQLiteConnection, schema: Int) {
             do {
                 let connection = try SQLiteConnection(path: path, readOnly: true)
                 try connection.execute(
@@ -47,7 +48,7 @@ extension SQLiteJournal {
                     throw JournalError(.notFound, "\(path) holds no journal yet")
                 }
                 try checkVersion(version, path: path)
-                return connection
+                return (connection, Int(version))
             } catch {
                 throw translating(error)
             }
@@ -80,21 +81,31 @@ extension SQLiteJournal {
             }
         }
 
-        /// Applies every migration newer than the database's `user_version`, each in its own
-        /// transaction together with the version bump.
-        static func migrate(_ connection: SQLiteConnection, path: String) throws {
+        /// Applies every migration newer than the database's `user_version`, all of them in one
+        /// transaction together with the version bump: a database is either upgraded to this
+        /// build's schema or left as it was (a crash or an error midway changes nothing).
+        static func migrate(_ connection: SQLiteConnection, path: String, migrations: [Migration] = Migration.sqlite) throws {
             let current = try connection.scalarInt("PRAGMA user_version") ?? 0
             try checkVersion(current, path: path)
-            for migration in Migration.sqlite where Int64(migration.version) > current {
-                try connection.execute("BEGIN IMMEDIATE")
-                do {
-                    try connection.execute(migration.sql)
-                    try connection.execute("PRAGMA user_version = \(migration.version); PRAGMA application_id = \(applicationID);")
-                    try connection.execute("COMMIT")
-                } catch {
-                    try? connection.execute("ROLLBACK")
-                    throw error
+            let pending = migrations.filter { Int64($0.version) > current }
+            guard let target = pending.last else { return }
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                for migration in pending {
+                    do {
+                        try connection.execute(migration.sql)
+                    } catch {
+                        throw JournalError(
+                            .storage,
+                            "\(path): migration \(migration.file) failed, so the database was left at schema \(current), unchanged: \(error)"
+                        )
+                    }
                 }
+                try connection.execute("PRAGMA user_version = \(target.version); PRAGMA application_id = \(applicationID);")
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
             }
         }
 

@@ -65,7 +65,7 @@ extension SQLiteJournal {
             let result: Result<ChainSegment, JournalError>
             do throws(JournalError) {
                 result = .success(try read { connection throws(SQLiteError) in
-                    try Self.checkSegment(connection, from: bounds[index].0, through: bounds[index].1, maxProblems: maxProblems)
+                    try Self.checkSegment(connection, columns: recordColumns, from: bounds[index].0, through: bounds[index].1, maxProblems: maxProblems)
                 })
             } catch {
                 result = .failure(error)
@@ -123,14 +123,20 @@ extension SQLiteJournal {
 
     /// Checks the records with `lower <= seq <= upper`, all but the first one's sequence number
     /// and the first readable one's link (the caller checks those against the range before).
-    static func checkSegment(_ connection: SQLiteConnection, from lower: Int64, through upper: Int64, maxProblems: Int) throws(SQLiteError) -> ChainSegment {
+    static func checkSegment(
+        _ connection: SQLiteConnection,
+        columns: String,
+        from lower: Int64,
+        through upper: Int64,
+        maxProblems: Int
+    ) throws(SQLiteError) -> ChainSegment {
         var segment = ChainSegment()
         func report(_ code: VerifyProblem.Code, _ seq: Int64, _ message: String) {
             if segment.problems.count < maxProblems {
                 segment.problems.append(VerifyProblem(code: code, seq: seq, run: nil, message: message))
             }
         }
-        let query = try connection.prepare("SELECT \(recordColumns) FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
+        let query = try connection.prepare("SELECT \(columns) FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
         query.bind(1, lower)
         query.bind(2, upper)
         var scratch: [UInt8] = []
@@ -168,6 +174,18 @@ extension SQLiteJournal {
             } else {
                 segment.firstLink = (seq, Array(storedPrev))
             }
+            previous = Array(storedHash)
+            segment.lastSeq = seq
+            let format = query.int64(14)
+            guard HashChain.knownFormats.contains(format) else {
+                // Its link is checked, and the next record's link to it; its content cannot be.
+                report(
+                    .unknownFormat,
+                    seq,
+                    "the record is in record format \(format), which this build cannot check (it knows \(HashChain.knownFormatsDescription)): a newer Runlog wrote it; verify with that build"
+                )
+                continue
+            }
             // The canonical bytes, assembled in one buffer and hashed in one call.
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: storedPrev)
@@ -189,8 +207,6 @@ extension SQLiteJournal {
             if !matches {
                 report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
             }
-            previous = Array(storedHash)
-            segment.lastSeq = seq
         }
         segment.lastHash = previous
         return segment
@@ -242,7 +258,7 @@ extension SQLiteJournal {
             let shard = shards[index]
             do throws(JournalError) {
                 try read { connection throws(SQLiteError) in
-                    let query = try connection.prepare("SELECT \(Self.recordColumns) FROM journal ORDER BY seq")
+                    let query = try connection.prepare("SELECT \(recordColumns) FROM journal ORDER BY seq")
                     while try query.step() {
                         let runNo = query.int64(1)
                         guard Int(UInt64(bitPattern: runNo) % UInt64(count)) == index else { continue }

@@ -18,6 +18,11 @@ public final class SQLiteJournal: Sendable {
     public let path: String
     /// How it was opened.
     public let options: JournalOptions
+    /// The database's schema version when it was opened: this build's ``schemaVersion`` once a
+    /// writer has opened it (it migrates), possibly an earlier one for a reader.
+    public let schema: Int
+    /// The columns records are read with, for ``schema``.
+    let recordColumns: String
 
     let writer: JournalWriter?
     let readers: ReaderPool
@@ -56,9 +61,12 @@ public final class SQLiteJournal: Sendable {
             }
         }
         var connections: [SQLiteConnection] = []
+        var schema = 0
         do {
             for _ in 0..<max(1, options.readers) {
-                connections.append(try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds))
+                let (connection, version) = try Setup.openReader(path: path, busyTimeout: options.busyTimeoutMilliseconds)
+                connections.append(connection)
+                schema = version
             }
         } catch {
             connections.forEach { $0.close() }
@@ -66,12 +74,14 @@ public final class SQLiteJournal: Sendable {
             throw error
         }
         let readers = ReaderPool(connections)
-        return SQLiteJournal(path: path, options: options, writer: writer, readers: readers, lock: lock)
+        return SQLiteJournal(path: path, options: options, schema: schema, writer: writer, readers: readers, lock: lock)
     }
 
-    private init(path: String, options: JournalOptions, writer: JournalWriter?, readers: ReaderPool, lock: LockFile?) {
+    private init(path: String, options: JournalOptions, schema: Int, writer: JournalWriter?, readers: ReaderPool, lock: LockFile?) {
         self.path = path
         self.options = options
+        self.schema = schema
+        self.recordColumns = Self.recordColumns(schema: schema)
         self.writer = writer
         self.readers = readers
         self.lock = Mutex(lock)

@@ -8,7 +8,7 @@ struct Worker: AsyncParsableCommand {
         abstract: "Runlog: a crash-safe job runner with a write-ahead, hash-chained journal.",
         subcommands: [
             SubmitCommand.self, RunCommand.self, CancelCommand.self, ListCommand.self, StatusCommand.self,
-            HistoryCommand.self, ReplayCommand.self, VerifyCommand.self, GraphCommand.self, DemoCommand.self,
+            HistoryCommand.self, ReplayCommand.self, VerifyCommand.self, UpgradeCheckCommand.self, GraphCommand.self, DemoCommand.self,
             BenchCommand.self,
         ]
     )

@@ -127,7 +127,7 @@ struct VerifyTests {
         var previous = HashChain.genesis
         var statements: [String] = []
         for record in records {
-            let hash = HashChain.hash(of: record, prev: previous)
+            let hash = try #require(HashChain.hash(of: record, prev: previous))
             if hash != record.hash {
                 statements.append("UPDATE journal SET prev_hash = x'\(ContentHash.hex(previous))', hash = x'\(ContentHash.hex(hash))' WHERE seq = \(record.seq);")
             }

@@ -74,6 +74,7 @@ public enum JournalBenchmark {
         let clock = ContinuousClock()
         var chainTime = Double.infinity
         var replayTime = Double.infinity
+        var upgradeCheckTime = Double.infinity
         for _ in 0..<max(1, options.passes) {
             let chainStart = clock.now
             let chain = try journal.verifyChain()
@@ -87,9 +88,16 @@ public enum JournalBenchmark {
             guard replays.values.allSatisfy({ $0.divergence == nil }) else {
                 throw JournalError(.corrupt, "the benchmark journal does not replay")
             }
+            let checkStart = clock.now
+            let check = try journal.upgradeCheck()
+            upgradeCheckTime = min(upgradeCheckTime, (clock.now - checkStart).seconds)
+            guard check.ok, check.records == records else {
+                throw JournalError(.corrupt, "this build cannot take over the benchmark journal: \(check.blocked)")
+            }
         }
         result.chainVerifyRecordsPerSecond = Double(records) / chainTime
         result.replayRecordsPerSecond = Double(records) / replayTime
+        result.upgradeCheckRecordsPerSecond = Double(records) / upgradeCheckTime
 
         let raw = try RawSQLite.measure(
             path: directory + "/bench-raw.sqlite",

@@ -22,6 +22,8 @@ public struct JournalBenchmarkResult: Sendable {
     public var chainVerifyRecordsPerSecond = 0.0
     /// Records per second of full replay (every run through its machine).
     public var replayRecordsPerSecond = 0.0
+    /// Records per second of `worker upgrade-check`'s check (replay plus the per-revision report).
+    public var upgradeCheckRecordsPerSecond = 0.0
     /// Records in the journal at the end.
     public var records = 0
     /// The mean stored bytes of a journal record (the raw rows' size).
@@ -45,6 +47,7 @@ public struct JournalBenchmarkResult: Sendable {
             "raw_sqlite_commit_p50_ms": number(rawCommitP50Milliseconds),
             "chain_verify_records_per_second": number(chainVerifyRecordsPerSecond, 1),
             "replay_records_per_second": number(replayRecordsPerSecond, 1),
+            "upgrade_check_records_per_second": number(upgradeCheckRecordsPerSecond, 1),
             "records": .int(Int64(records)),
             "mean_record_bytes": .int(Int64(meanRecordBytes)),
             "mean_batch_c256": number(meanBatchC256, 10),

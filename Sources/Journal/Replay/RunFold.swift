@@ -60,6 +60,9 @@ final class RunFold<Machine: StateMachine>: RunFolding {
     }
 
     func feed(_ record: JournalRecord) throws(ReplayDivergence) {
+        guard HashChain.knownFormats.contains(record.format) else {
+            throw diverge(record, "it is in record format \(record.format), which this build cannot read (it knows \(HashChain.knownFormatsDescription)): a newer Runlog wrote it")
+        }
         guard let machine, let state, let last else {
             try start(record)
             return

@@ -13,6 +13,8 @@ public struct VerifyProblem: Hashable, Sendable, CustomStringConvertible {
         case hashMismatch
         /// A record's columns are not ones the journal writes.
         case malformedRecord
+        /// A record is in a record format this build does not know (a newer Runlog wrote it).
+        case unknownFormat
         /// The journal ends before the head recorded beside it: records at the end are missing.
         case truncated
         /// The head file records a hash the journal does not have at that record.

@@ -16,7 +16,8 @@ struct WriteContext {
     /// The sequence number the next appended record will get.
     var nextSeq: Int64 { headSeq + 1 }
 
-    /// Appends one record to the journal, chained to the head, and advances the head.
+    /// Appends one record to the journal in the current format, chained to the head, and
+    /// advances the head.
     mutating func appendRecord(
         runNo: Int64,
         runSeq: Int,
@@ -50,8 +51,8 @@ struct WriteContext {
         )
         let insert = try connection.statement(
             """
-            INSERT INTO journal (seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            INSERT INTO journal (seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
             """
         )
         insert.bind(1, seq)
@@ -68,6 +69,7 @@ struct WriteContext {
         insert.bind(text: 12, answersText)
         insert.bind(blob: 13, headHash)
         insert.bind(blob: 14, hash)
+        insert.bind(15, HashChain.currentFormat)
         try insert.run()
         headSeq = seq
         headHash = hash

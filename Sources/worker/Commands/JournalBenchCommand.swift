@@ -47,6 +47,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     ["raw SQLite one-row commit p50", "\(format(result.rawCommitP50Milliseconds, places: 3)) ms"],
                     ["chain verification records/s", format(result.chainVerifyRecordsPerSecond)],
                     ["full replay records/s", format(result.replayRecordsPerSecond)],
+                    ["upgrade-check records/s", format(result.upgradeCheckRecordsPerSecond)],
                     ["records, mean bytes", "\(result.records), \(result.meanRecordBytes)"],
                 ]
             )

@@ -1,0 +1,70 @@
+import RunStateMachine
+
+extension SQLiteJournal {
+    /// Checks whether this build can take over the journal: every run replayed through the
+    /// revision it was recorded with (so its history audits and its state is known), every
+    /// unfinished run's revision present (so a worker of this build can drive it to its end),
+    /// and this build's machines as released. Reads only; a journal of an earlier schema is
+    /// read as it is.
+    ///
+    /// It replays the journal as `verify` does (in parallel, one pass), without the chain and
+    /// projection checks, which do not depend on the build.
+    ///
+    /// - Parameter registry: The machines this build drives.
+    public func upgradeCheck(registry: MachineRegistry = .standard) throws(JournalError) -> UpgradeReport {
+        var report = UpgradeReport()
+        report.schema = schema
+        report.buildSchema = Self.schemaVersion
+        report.buildProblems = registry.problems
+        let replays = try replayAll(registry: registry)
+        // Whether a run has finished comes from the runs table: a run this build cannot replay
+        // has no replayed state (verify compares the table with the journal).
+        let heads = Dictionary(try runs(limit: Int.max).map { ($0.run.number, $0) }, uniquingKeysWith: { first, _ in first })
+        report.runs = replays.count
+        var counts: [String: UpgradeReport.RevisionCount] = [:]
+        for (runNo, replay) in replays.sorted(by: { $0.key < $1.key }) {
+            report.records += replay.records
+            let head = heads[runNo]
+            let machine = replay.machine ?? head?.machine ?? "?"
+            let version = replay.version ?? head?.machineVersion ?? "?"
+            let key = machine + "@" + version
+            var count = counts[key] ?? UpgradeReport.RevisionCount(machine: machine, version: version, revision: replay.revision)
+            let finished = head?.terminal ?? replay.terminal
+            if finished {
+                count.finished += 1
+            } else {
+                count.unfinished += 1
+            }
+            if let blocked = Self.blocker(runNo: runNo, replay: replay, finished: finished, registry: registry) {
+                count.blocked += 1
+                report.blocked.append(blocked)
+            }
+            counts[key] = count
+        }
+        report.revisions = counts.values.sorted { lhs, rhs in
+            (lhs.machine, lhs.revision ?? Int.max, lhs.version) < (rhs.machine, rhs.revision ?? Int.max, rhs.version)
+        }
+        return report
+    }
+
+    /// Why this build cannot replay or continue the run, or `nil` if it can.
+    private static func blocker(runNo: Int64, replay: RunReplay, finished: Bool, registry: MachineRegistry) -> UpgradeReport.BlockedRun? {
+        guard let divergence = replay.divergence else { return nil }
+        let reason: UpgradeReport.BlockedRun.Reason
+        if let machine = replay.machine, registry.revisions(of: machine).isEmpty {
+            reason = .unknownMachine
+        } else if replay.machine != nil, replay.version != nil, replay.revision == nil {
+            reason = .unknownRevision
+        } else {
+            reason = .divergence
+        }
+        return UpgradeReport.BlockedRun(
+            run: replay.runID,
+            runNo: runNo,
+            finished: finished,
+            reason: reason,
+            seq: divergence.seq,
+            message: divergence.problem
+        )
+    }
+}
