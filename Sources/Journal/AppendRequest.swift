@@ -50,7 +50,7 @@ public struct AppendRequest: Sendable {
         self.event = event.json.canonicalBytes
         self.state = transition.state.json.canonicalBytes
         self.stateName = transition.state.name
-        self.terminal = machine.definition.isTerminal(transition.state.name)
+        self.terminal = machine.machineRevision.definition.isTerminal(transition.state.name)
         self.intents = Self.encode(transition.intents)
         self.abandons = Self.encode(transition.abandons)
         self.answers = event.answers

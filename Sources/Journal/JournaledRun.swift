@@ -36,7 +36,7 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
             throw JournalError(
                 .unknownRevision,
                 "it was created with \(Machine.name) version \(version.prefix(12)), which this build does not have "
-                    + "(it has \(Machine.revisions.map(\.label).joined(separator: ", "))): leave it to the newer Runlog that created it",
+                    + "(it has \(MachineRevision.labels(of: Machine.revisions))): leave it to the newer Runlog that created it",
                 run: lease.run.id
             )
         }

@@ -164,7 +164,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     try? await journal.clearCancelRequest(runNo: number)
                     cancelTaken = false
                 }
-                if run.machine.definition.isTerminal(run.state.name) {
+                if run.machine.machineRevision.definition.isTerminal(run.state.name) {
                     group.cancelAll()
                     return .finished(state: run.state.name)
                 }

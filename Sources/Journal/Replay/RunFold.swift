@@ -14,8 +14,8 @@ final class RunFold<Machine: StateMachine>: RunFolding {
     /// replaying a large journal holds no records in memory).
     private var creation: RunCreation?
     private var machine: Machine?
-    /// The definition of the run's revision, read once from the machine.
-    private var definition: MachineDefinition?
+    /// The run's revision.
+    private var revision: MachineRevision?
     private var state: Machine.State?
     /// The journaled intents neither answered nor abandoned, by id.
     private var pending: [IntentID: EffectIntent<Machine.Effect>] = [:]
@@ -156,7 +156,7 @@ final class RunFold<Machine: StateMachine>: RunFolding {
             let start = try machine.checkedStart()
             try expect(first, state: start.state, intents: start.intents, abandons: [])
             self.machine = machine
-            definition = revision.definition
+            self.revision = revision
             state = start.state
             pending = Dictionary(uniqueKeysWithValues: start.intents.map { ($0.id, $0) })
             last = (first.seq, first.runSeq)
@@ -171,14 +171,14 @@ final class RunFold<Machine: StateMachine>: RunFolding {
     /// Why a run recorded with `creation`'s version cannot be replayed by this build.
     static func unknownVersion(_ creation: RunCreation) -> String {
         "the run was recorded with \(creation.machine) version \(creation.version.prefix(12)), which this build cannot replay "
-            + "(it has \(Machine.revisions.map(\.label).joined(separator: ", "))): a newer Runlog created it; run it with that build"
+            + "(it has \(MachineRevision.labels(of: Machine.revisions))): a newer Runlog created it; run it with that build"
     }
 
     /// Updates the projection after a folded record.
     private func advance(past record: JournalRecord, state: Machine.State, event: String?) {
         projection.records += 1
         projection.stateName = state.name
-        projection.terminal = definition?.isTerminal(state.name) ?? false
+        projection.terminal = revision?.definition.isTerminal(state.name) ?? false
         projection.lastRunSeq = record.runSeq
         projection.lastSeq = record.seq
         projection.updatedAt = record.at

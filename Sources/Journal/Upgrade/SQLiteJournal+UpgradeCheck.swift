@@ -17,19 +17,24 @@ extension SQLiteJournal {
         report.buildSchema = Self.schemaVersion
         report.buildProblems = registry.problems
         let replays = try replayAll(registry: registry)
-        // Whether a run has finished comes from the runs table: a run this build cannot replay
-        // has no replayed state (verify compares the table with the journal).
-        let heads = Dictionary(try runs(limit: Int.max).map { ($0.run.number, $0) }, uniquingKeysWith: { first, _ in first })
         report.runs = replays.count
+        // Whether a run this build cannot replay has finished comes from the runs table (its
+        // replay stopped early); the others' replays say it themselves.
+        let heads: [Int64: RunSummary]
+        if replays.values.contains(where: { $0.divergence != nil }) {
+            heads = Dictionary(try runs(limit: Int.max).map { ($0.run.number, $0) }, uniquingKeysWith: { first, _ in first })
+        } else {
+            heads = [:]
+        }
         var counts: [String: UpgradeReport.RevisionCount] = [:]
-        for (runNo, replay) in replays.sorted(by: { $0.key < $1.key }) {
+        for (runNo, replay) in replays {
             report.records += replay.records
             let head = heads[runNo]
             let machine = replay.machine ?? head?.machine ?? "?"
             let version = replay.version ?? head?.machineVersion ?? "?"
             let key = machine + "@" + version
             var count = counts[key] ?? UpgradeReport.RevisionCount(machine: machine, version: version, revision: replay.revision)
-            let finished = head?.terminal ?? replay.terminal
+            let finished = replay.divergence == nil ? replay.terminal : head?.terminal ?? false
             if finished {
                 count.finished += 1
             } else {
@@ -41,6 +46,7 @@ extension SQLiteJournal {
             }
             counts[key] = count
         }
+        report.blocked.sort { $0.runNo < $1.runNo }
         report.revisions = counts.values.sorted { lhs, rhs in
             (lhs.machine, lhs.revision ?? Int.max, lhs.version) < (rhs.machine, rhs.revision ?? Int.max, rhs.version)
         }

@@ -15,8 +15,8 @@ extension StateMachine {
         on event: Event,
         seq: Int
     ) throws(IllegalTransition) -> Transition<Self> {
-        let definition = self.definition
-        if definition.isTerminal(state.name) {
+        let revision = machineRevision
+        if revision.definition.isTerminal(state.name) {
             throw IllegalTransition(
                 .terminalState,
                 state: state.name,
@@ -34,7 +34,7 @@ extension StateMachine {
             )
         }
         var result = try transition(from: state, on: event, seq: seq)
-        try Self.validate(result, from: state, on: event, seq: seq, definition: definition)
+        try Self.validate(result, from: state, on: event, seq: seq, revision: revision)
         let nowAwaited = awaited(in: result.state)
         for intent in result.intents where !nowAwaited.contains(intent.id) {
             throw IllegalTransition(
@@ -55,16 +55,16 @@ extension StateMachine {
     @inlinable
     public func checkedStart() throws(IllegalTransition) -> Transition<Self> {
         let result = start()
-        let definition = self.definition
-        guard definition.initialStates.contains(result.state.name) else {
+        let revision = machineRevision
+        guard revision.definition.initialStates.contains(result.state.name) else {
             throw IllegalTransition(
                 .malformedTransition,
                 state: result.state.name,
                 event: "start",
-                reason: "'\(result.state.name)' is not an initial state of \(definition.name) r\(definition.revision)"
+                reason: "'\(result.state.name)' is not an initial state of \(revision.label)"
             )
         }
-        try Self.validateIntents(result.intents, seq: 1, state: result.state.name, event: "start", allowed: nil, definition: definition)
+        try Self.validateIntents(result.intents, seq: 1, state: result.state.name, event: "start", allowed: nil, revision: revision)
         return result
     }
 
@@ -74,17 +74,17 @@ extension StateMachine {
         from state: State,
         on event: Event,
         seq: Int,
-        definition: MachineDefinition
+        revision: MachineRevision
     ) throws(IllegalTransition) {
-        guard let allowed = definition.effectKinds(from: state.name, event: event.name, to: result.state.name) else {
+        guard let allowed = revision.definition.effectKinds(from: state.name, event: event.name, to: result.state.name) else {
             throw IllegalTransition(
                 .undeclaredEdge,
                 state: state.name,
                 event: event.name,
-                reason: "revision \(definition.revision) has no edge \(state.name) --\(event.name)--> \(result.state.name)"
+                reason: "revision \(revision.number) has no edge \(state.name) --\(event.name)--> \(result.state.name)"
             )
         }
-        try validateIntents(result.intents, seq: seq, state: state.name, event: event.name, allowed: allowed, definition: definition)
+        try validateIntents(result.intents, seq: seq, state: state.name, event: event.name, allowed: allowed, revision: revision)
     }
 
     @inlinable
@@ -94,7 +94,7 @@ extension StateMachine {
         state: String,
         event: String,
         allowed: Set<String>?,
-        definition: MachineDefinition
+        revision: MachineRevision
     ) throws(IllegalTransition) {
         for (index, intent) in intents.enumerated() {
             func fail(_ reason: String) -> IllegalTransition {
@@ -103,7 +103,7 @@ extension StateMachine {
             guard intent.id == IntentID(seq: seq, index: index) else {
                 throw fail("intent \(index) has id \(intent.id), expected \(seq)/\(index)")
             }
-            guard let kind = definition.effect(named: intent.effect.kind) else {
+            guard let kind = revision.definition.effect(named: intent.effect.kind) else {
                 throw fail("effect kind '\(intent.effect.kind)' is not declared")
             }
             if let allowed, !allowed.contains(kind.name) {

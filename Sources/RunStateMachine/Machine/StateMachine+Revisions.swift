@@ -16,9 +16,13 @@ extension StateMachine {
         revisions.first { $0.releasedVersion == version }
     }
 
+    /// The revision this run is driven by.
+    @inlinable
+    public var machineRevision: MachineRevision { Self.revisions[revision - 1] }
+
     /// The definition of the revision this run is driven by.
     @inlinable
-    public var definition: MachineDefinition { Self.revisions[revision - 1].definition }
+    public var definition: MachineDefinition { machineRevision.definition }
 
     /// Every defect of the machine's revision list: see ``MachineRevision/problems(of:only:)``.
     ///
