@@ -45,8 +45,9 @@ public enum Failpoint {
 
     private static let armed: (name: String, count: Int)? = {
         guard let raw = getenv("RUNLOG_FAILPOINT").map({ String(cString: $0) }), !raw.isEmpty else { return nil }
-        let parts = raw.split(separator: ":", maxSplits: 1)
-        return (String(parts[0]), parts.count == 2 ? max(1, Int(parts[1]) ?? 1) : 1)
+        let parts = raw.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let name = parts.first, !name.isEmpty else { return nil }
+        return (String(name), parts.count == 2 ? max(1, Int(parts[1]) ?? 1) : 1)
     }()
     private static let hits = Atomic<Int>(0)
 

@@ -41,6 +41,10 @@ extension SQLiteJournal {
             guard select.int(1) == 0 else {
                 return .failure(JournalError(.runFinished, "the run has finished; there is nothing to lease", run: run))
             }
+            // Read from the file: a number at the 64-bit limit is a damaged row, not a next one.
+            guard select.int64(2) < Int64.max, select.int(3) < Int.max else {
+                return .failure(JournalError(.corrupt, "the run's lease epoch or record count is at the 64-bit limit; run 'worker verify'", run: run))
+            }
             let epoch = select.int64(2) + 1
             let runSeq = select.int(3) + 1
             let previous = select.int64(6)

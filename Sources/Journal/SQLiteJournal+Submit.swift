@@ -64,7 +64,12 @@ extension SQLiteJournal {
                 existing.bind(1, idempotencyKey)
                 defer { existing.reset() }
                 if try existing.step() {
-                    let run = RunRef(id: RunID(existing.text(1))!, number: existing.int64(0))
+                    guard let id = RunID(existing.text(1)) else {
+                        return .failure(
+                            JournalError(.corrupt, "the run holding idempotency key '\(idempotencyKey)' has a malformed id in the runs table; run 'worker verify'")
+                        )
+                    }
+                    let run = RunRef(id: id, number: existing.int64(0))
                     guard existing.text(2) == inputHash else {
                         return .failure(
                             JournalError(

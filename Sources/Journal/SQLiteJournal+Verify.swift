@@ -53,11 +53,14 @@ extension SQLiteJournal {
             _ = try query.step()
             return (query.int64(0), query.int64(1))
         }
-        let span = max(0, last - first + 1)
+        // Sequence numbers are read from the file: the arithmetic on them saturates.
+        let span = max(0, last.subtractingSaturated(first).addingSaturated(1))
         let count = max(1, segments ?? (span < 20_000 ? 1 : min(options.readers, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))))
+        let step = span / Int64(count)
+        let boundary = { (index: Int64) in first.addingSaturated(step.multipliedSaturated(by: index)) }
         let bounds: [(Int64, Int64)] = (0..<Int64(count)).map { index in
-            let lower = index == 0 ? Int64.min : first + span * index / Int64(count)
-            let upper = index == Int64(count) - 1 ? Int64.max : first + span * (index + 1) / Int64(count) - 1
+            let lower = index == 0 ? Int64.min : boundary(index)
+            let upper = index == Int64(count) - 1 ? Int64.max : boundary(index + 1).subtractingSaturated(1)
             return (lower, upper)
         }
         let results = Mutex<[Int: Result<ChainSegment, JournalError>]>([:])
@@ -81,7 +84,7 @@ extension SQLiteJournal {
             guard let firstSeq = segment.firstSeq else { continue }
             // The checks the segment could not make: its first record's sequence number, and its
             // first readable record's link, against the records before the segment.
-            let expected = lastRecordSeq + 1
+            let expected = lastRecordSeq.addingSaturated(1)
             if firstSeq != expected {
                 let message = firstSeq > expected
                     ? "records \(expected)…\(firstSeq - 1) are missing"
@@ -157,7 +160,7 @@ extension SQLiteJournal {
                     seq > expected ? "records \(expected)…\(seq - 1) are missing" : "sequence number \(seq) repeats or goes back (expected \(expected))"
                 )
             }
-            expected = seq + 1
+            expected = seq.addingSaturated(1)
             segment.lastRecordSeq = seq
             guard let kindBytes = query.rawBytes(4), let kind = RecordKind(utf8: kindBytes),
                 let storedPrev = query.rawBytes(12), storedPrev.count == 32,

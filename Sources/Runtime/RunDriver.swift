@@ -177,7 +177,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                         return .timer(wakeup)
                     }
                 }
-                if inFlight == 0, wakeup.map({ $0.milliseconds - clock.now().milliseconds > 2 * leaseTTL }) ?? true {
+                if inFlight == 0, wakeup.map({ $0.milliseconds.subtractingSaturated(clock.now().milliseconds) > leaseTTL.multipliedSaturated(by: 2) }) ?? true {
                     group.cancelAll()
                     try? await journal.releaseLease(lease)
                     return .parked(state: run.state.name, wakeup: wakeup, lastSeq: run.lastSeq)

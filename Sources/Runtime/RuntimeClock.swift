@@ -33,7 +33,8 @@ public struct SystemClock: RuntimeClock {
 
     /// Sleeps for the wall-clock distance to `deadline`.
     public func sleep(until deadline: Timestamp) async throws {
-        let remaining = deadline.milliseconds - now().milliseconds
+        // A wakeup read from a journal may be any instant: the distance saturates.
+        let remaining = deadline.milliseconds.subtractingSaturated(now().milliseconds)
         if remaining > 0 {
             try await Task.sleep(for: .milliseconds(remaining))
         } else {

@@ -46,7 +46,8 @@ extension Supervisor {
                 files: files,
                 pid: pid,
                 startedAt: now,
-                deadline: now + max(1, spec.timeoutMilliseconds),
+                // The timeout arrives over the control socket: the sum must not overflow.
+                deadline: now.addingSaturated(max(1, spec.timeoutMilliseconds)),
                 stdout: output[0],
                 stderr: errors[0],
                 // Values passed with a command are its secrets: they never reach what is kept.

@@ -67,8 +67,12 @@ public struct AnthropicConfiguration: Hashable, Sendable {
             configuration.authStyle = parsed
         }
         if let timeout = environment["ANTHROPIC_TIMEOUT_SECONDS"], !timeout.isEmpty {
-            guard let seconds = Int(timeout), seconds > 0 else {
-                throw ConfigurationError(setting: "ANTHROPIC_TIMEOUT_SECONDS", problem: "'\(timeout)' is not a positive whole number", fix: "set it like 600")
+            guard let seconds = Int(timeout), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(
+                    setting: "ANTHROPIC_TIMEOUT_SECONDS",
+                    problem: "'\(timeout)' is not a whole number of seconds from 1 to 86400",
+                    fix: "set it like 600"
+                )
             }
             configuration.requestTimeoutSeconds = seconds
         }

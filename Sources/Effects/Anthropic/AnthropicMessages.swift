@@ -32,8 +32,9 @@ public enum AnthropicMessages {
             case .array(let content)? = message["content"],
             case .object(let usage)? = message["usage"]
         else { return nil }
+        // Counts are capped (far above any real call) so that adding them up cannot overflow.
         func tokens(_ name: String) -> Int {
-            if case .int(let n)? = usage[name], n >= 0 { return Int(n) }
+            if case .int(let n)? = usage[name], n >= 0 { return Int(min(n, Self.maxTokenCount)) }
             return 0
         }
         var id: String?
@@ -85,14 +86,23 @@ public enum AnthropicMessages {
         }
     }
 
+    /// The most tokens one count of a response is taken to have (10^12).
+    static let maxTokenCount: Int64 = 1_000_000_000_000
+
+    /// The longest wait taken from a response's headers: a day (the run's deadline, at most 7
+    /// days, still applies). A longer one is taken as this.
+    public static let maxRetryAfterMilliseconds: Int64 = 86_400_000
+
     /// The wait the API asked for, in milliseconds: `retry-after-ms`, else `retry-after` in
-    /// seconds (an HTTP date is not used: the backoff applies instead).
+    /// seconds (an HTTP date is not used: the backoff applies instead), at most
+    /// ``maxRetryAfterMilliseconds``.
     public static func retryAfterMilliseconds(_ headers: [String: String]) -> Int64? {
+        let cap = Double(maxRetryAfterMilliseconds)
         if let ms = headers["retry-after-ms"].flatMap(Double.init), ms.isFinite, ms >= 0 {
-            return Int64(ms.rounded(.up))
+            return Int64(min(ms.rounded(.up), cap))
         }
         if let seconds = headers["retry-after"].flatMap(Double.init), seconds.isFinite, seconds >= 0 {
-            return Int64((seconds * 1000).rounded(.up))
+            return Int64(min((seconds * 1000).rounded(.up), cap))
         }
         return nil
     }

@@ -41,7 +41,8 @@ public final class SecretsFile: Sendable {
     private static func identity(_ path: String) -> [Int64]? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return [Int64(info.st_dev), Int64(info.st_ino), Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
+        // Device and inode numbers are unsigned and may use all 64 bits (some network file systems).
+        return [Int64(truncatingIfNeeded: info.st_dev), Int64(truncatingIfNeeded: info.st_ino), Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
     }
 
     private static func load(_ path: String) throws(ConfigurationError) -> ([Int64], [String: String]) {

@@ -1,3 +1,4 @@
+import CSQLite
 import Dispatch
 import Failpoints
 import Synchronization
@@ -145,7 +146,7 @@ final class JournalWriter: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         var context = WriteContext(connection: connection, headSeq: 0, headHash: HashChain.genesis)
-        do {
+        do throws(SQLiteError) {
             try connection.statement("BEGIN IMMEDIATE").run()
             let head = try connection.statement("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
             if try head.step() {
@@ -153,6 +154,14 @@ final class JournalWriter: Sendable {
                 context.headHash = head.bytes(1)
             }
             head.reset()
+            // A sequence number near the 64-bit limit was not written by this journal (it counts
+            // from 1): refuse to append after it instead of overflowing.
+            guard context.headSeq < Int64.max - (1 << 32) else {
+                throw SQLiteError(
+                    code: SQLITE_CORRUPT,
+                    message: "the last record's sequence number, \(context.headSeq), is near the 64-bit limit; the journal is damaged: run 'worker verify'"
+                )
+            }
             for job in batch {
                 try job.execute(&context)
             }

@@ -7,7 +7,7 @@ extension StateMachine {
 
     /// The revision numbered `number`, if this build has it.
     public static func revision(_ number: Int) -> MachineRevision? {
-        revisions.indices.contains(number - 1) ? revisions[number - 1] : nil
+        number >= 1 && number <= revisions.count ? revisions[number - 1] : nil
     }
 
     /// The revision whose released version is `version` (a run's recorded version), if this

@@ -28,8 +28,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-27T11:41:48.123Z`.
     public var description: String {
-        let days = Int64((Double(milliseconds) / 86_400_000).rounded(.down))
-        let millisOfDay = milliseconds - days * 86_400_000
+        // Floor division, exact for every instant (a journal may hold any 64-bit value).
+        let (quotient, remainder) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        let days = remainder < 0 ? quotient - 1 : quotient
+        let millisOfDay = remainder < 0 ? remainder + 86_400_000 : remainder
         // Civil-from-days (Howard Hinnant's algorithm).
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -24,7 +24,7 @@ public enum FailureReason: Hashable, Sendable, CustomStringConvertible {
     /// A sentence for people.
     public var description: String {
         switch self {
-        case .stepFailed(let step, let exit): "step \(step + 1) failed (\(exit))"
+        case .stepFailed(let step, let exit): "step \(step &+ 1) failed (\(exit))"
         case .sandboxUnavailable(let reason): "no sandbox could be created: \(reason)"
         case .sandboxLost(let reason): "the sandbox was lost: \(reason)"
         case .deadlineExceeded: "the run's deadline passed"

@@ -20,14 +20,14 @@ public struct RunCost: Hashable, Sendable {
         switch event {
         case .modelResponded(_, let response):
             tokens = tokens + response.usage
-            modelCalls += 1
+            modelCalls &+= 1
         case .modelCallFailed:
-            failedModelCalls += 1
+            failedModelCalls &+= 1
         case .sandboxCreated:
             sandboxSince = sandboxSince ?? at
         case .sandboxReleased:
             if let since = sandboxSince {
-                closedSandboxMilliseconds += max(0, at.milliseconds - since.milliseconds)
+                closedSandboxMilliseconds = closedSandboxMilliseconds.addingSaturated(max(0, at.milliseconds.subtractingSaturated(since.milliseconds)))
             }
             sandboxSince = nil
         default:
@@ -37,7 +37,7 @@ public struct RunCost: Hashable, Sendable {
 
     /// Sandbox milliseconds up to `now`, counting a sandbox still held.
     public func sandboxMilliseconds(asOf now: Timestamp) -> Int64 {
-        closedSandboxMilliseconds + (sandboxSince.map { max(0, now.milliseconds - $0.milliseconds) } ?? 0)
+        closedSandboxMilliseconds.addingSaturated(sandboxSince.map { max(0, now.milliseconds.subtractingSaturated($0.milliseconds)) } ?? 0)
     }
 
     /// `{"tokensIn":..,"tokensOut":..,"modelCalls":..,"failedModelCalls":..,"sandboxSeconds":..}`,

@@ -8,16 +8,17 @@ extension SandboxJobState: CustomStringConvertible {
             let stopping = stop.map { ", then stopping (\($0.outcome))" } ?? ""
             return "provisioning a sandbox (attempt \(attempt))\(stopping)"
         case .running(let step, let attempt, let sandbox, _):
-            return "running step \(step + 1), attempt \(attempt), in \(sandbox)"
+            return "running step \(step &+ 1), attempt \(attempt), in \(sandbox)"
         case .awaitingModel(let turn, let attempt, _, let usage, _):
             return "waiting for the model, turn \(turn), attempt \(attempt) (\(usage.total) tokens so far)"
         case .runningTools(let turn, let calls, let next, _, _, _):
-            return "running tool \(next + 1) of \(calls.count) of turn \(turn): \(calls[next].name)"
+            let name = calls.indices.contains(next) ? calls[next].name : "?"
+            return "running tool \(next &+ 1) of \(calls.count) of turn \(turn): \(name)"
         case .retryWait(let target, let notBefore):
             let what: String
             switch target {
             case .provision(let attempt): what = "sandbox creation attempt \(attempt)"
-            case .step(let index, let attempt, _): what = "step \(index + 1) attempt \(attempt)"
+            case .step(let index, let attempt, _): what = "step \(index &+ 1) attempt \(attempt)"
             case .model(let turn, let attempt, _, _): what = "model call of turn \(turn), attempt \(attempt)"
             case .release(let sandbox, let attempt, _): what = "killing \(sandbox), attempt \(attempt)"
             case .report(_, let attempt): what = "reporting, attempt \(attempt)"

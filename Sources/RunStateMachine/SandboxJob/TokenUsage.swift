@@ -12,11 +12,11 @@ public struct TokenUsage: Hashable, Sendable {
     }
 
     /// Input plus output.
-    public var total: Int { input + output }
+    public var total: Int { input.addingSaturated(output) }
 
-    /// The sum of two usages.
+    /// The sum of two usages, saturating (counts come from a model provider's answers).
     public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
-        TokenUsage(input: lhs.input + rhs.input, output: lhs.output + rhs.output)
+        TokenUsage(input: lhs.input.addingSaturated(rhs.input), output: lhs.output.addingSaturated(rhs.output))
     }
 }
 

@@ -110,7 +110,7 @@ struct SpecValidator {
         switch value {
         case .int(let integer):
             number = integer
-        case .double(let fractional) where fractional.rounded() == fractional && abs(fractional) < 9.0e15:
+        case .double(let fractional) where fractional.rounded() == fractional && fractional.magnitude < 9.0e15:
             number = Int64(fractional)
         default:
             report(location(), "expected a whole number of \(unit), found \(value.typeName)", fix: "write an integer between \(range.lowerBound) and \(range.upperBound)")
@@ -134,19 +134,35 @@ struct SpecValidator {
         guard let value = member(members, key) else { return nil }
         let milliseconds: Int64
         switch value {
-        case .int(let seconds) where abs(seconds) < 9_000_000_000_000:
-            milliseconds = seconds * 1000
-        case .double(let seconds) where seconds.isFinite && abs(seconds) < 9.0e12:
-            milliseconds = Int64((seconds * 1000).rounded())
+        case .int(let seconds):
+            // Any 64-bit integer may arrive; one whose milliseconds do not fit is out of range.
+            let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            guard !overflow else {
+                reportOutOfRange(location(), range: range)
+                return nil
+            }
+            milliseconds = product
+        case .double(let seconds) where seconds.isFinite:
+            let rounded = (seconds * 1000).rounded()
+            guard rounded.magnitude < 9.0e18 else {
+                reportOutOfRange(location(), range: range)
+                return nil
+            }
+            milliseconds = Int64(rounded)
         default:
             report(location(), "expected a number of seconds, found \(value.typeName)", fix: "write a number such as 1 or 0.5")
             return nil
         }
         guard range.contains(milliseconds) else {
-            report(location(), "is out of range", fix: "use between \(Double(range.lowerBound) / 1000) and \(Double(range.upperBound) / 1000) seconds")
+            reportOutOfRange(location(), range: range)
             return nil
         }
         return milliseconds
+    }
+
+    /// Reports a duration outside `range` (milliseconds), in seconds.
+    private mutating func reportOutOfRange(_ location: String, range: ClosedRange<Int64>) {
+        report(location, "is out of range", fix: "use between \(Double(range.lowerBound) / 1000) and \(Double(range.upperBound) / 1000) seconds")
     }
 
     /// A Boolean member.

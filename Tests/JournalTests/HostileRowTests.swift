@@ -1,0 +1,79 @@
+import Foundation
+@testable import Journal
+import RunStateMachine
+import Testing
+import TestSupport
+
+/// Rows at the edges of their types, as a damaged or forged database holds them: each is a typed
+/// error or a reported problem, never a trap. Each of these trapped before.
+@Suite("Hostile input never traps: journal rows")
+struct HostileRowTests {
+    @Test("a lease epoch or record count at the 64-bit limit makes taking the run a typed corrupt error")
+    func leaseAtLimit() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        let first = try await journal.submit(testSpec(), at: t0)
+        let second = try await journal.submit(testSpec(), at: t0)
+        try rawSQL(path, "UPDATE run_heads SET lease_epoch = 9223372036854775807 WHERE run_no = \(first.run.number)")
+        try rawSQL(path, "UPDATE run_heads SET last_run_seq = 9223372036854775807 WHERE run_no = \(second.run.number)")
+        for run in [first.run, second.run] {
+            await #expect(throws: JournalError(.corrupt, "")) {
+                _ = try await journal.acquireLease(run: run.id, owner: "w", ttlMilliseconds: 1000, at: t0)
+            }
+        }
+        // The writer goes on for the others.
+        _ = try await journal.submit(testSpec(), at: t0)
+    }
+
+    @Test("a record numbered at the 64-bit limit: verify reports it, and the writer refuses to append after it")
+    func sequenceAtLimit() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        try await VerifyTests.makeJournal(at: path, runs: 1)
+        try rawSQL(
+            path,
+            "INSERT INTO journal SELECT 9223372036854775807, run_no, run_seq + 100, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format FROM journal WHERE seq = 9"
+        )
+        let reader = try SQLiteJournal.open(path: path, options: JournalOptions(role: .reader))
+        let report = try reader.verify()
+        reader.close()
+        #expect(report.problems.contains { $0.code == .sequenceGap && $0.seq == .max })
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        await #expect(throws: JournalError(.corrupt, "")) {
+            _ = try await journal.submit(testSpec(), at: t0)
+        }
+    }
+
+    @Test("verify of a journal whose first and last records are 2^63 apart, in many segments, reports the gap")
+    func spanAtLimit() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        try await VerifyTests.makeJournal(at: path, runs: 1)
+        try rawSQL(
+            path,
+            "INSERT INTO journal SELECT -9223372036854775808, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format FROM journal WHERE seq = 1"
+        )
+        let reader = try SQLiteJournal.open(path: path, options: JournalOptions(role: .reader, readers: 4))
+        defer { reader.close() }
+        for segments in [1, 3, 4] {
+            let chain = try reader.verifyChain(segments: segments)
+            #expect(!chain.problems.isEmpty)
+        }
+    }
+
+    @Test("a malformed run id on the row holding an idempotency key is a typed corrupt error")
+    func malformedIdempotentRun() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        _ = try await journal.submit(testSpec(key: "k"), at: t0)
+        try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE idempotency_key = 'k'")
+        await #expect(throws: JournalError(.corrupt, "")) {
+            _ = try await journal.submit(testSpec(key: "k"), at: t0)
+        }
+    }
+}
