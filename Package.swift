@@ -137,6 +137,14 @@ let package = Package(
             dependencies: ["Effects", "Journal", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
         ),
         .target(
+            name: "FuzzChecks",
+            dependencies: ["RunStateMachine", "Journal", "Effects", "SandboxSupervisor"]
+        ),
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: ["FuzzChecks"]
+        ),
+        .target(
             name: "TestSupport",
             dependencies: [
                 "RunStateMachine",
@@ -149,6 +157,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executables, one per FuzzTarget: only with RUNLOG_FUZZ=1, which `scripts/fuzz`
+// sets when it builds them with `-sanitize=fuzzer,address`; each calls FuzzDriver, which runs
+// libFuzzer's driver on its FuzzTarget. An ordinary build does not see them.
+if Context.environment["RUNLOG_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzDriver", dependencies: ["FuzzChecks"], path: "Fuzz/Driver"))
+    for name in ["json", "spec", "record", "connect", "control"] {
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver", "FuzzChecks"], path: "Fuzz/Targets/\(name)"))
+    }
+}
 
 // One place for the settings every target of ours shares: upcoming features and warnings as errors.
 for target in package.targets where target.type != .system && target.name != "CSandbox" {

@@ -1,0 +1,5 @@
+import FuzzChecks
+import FuzzDriver
+
+// libFuzzer on FuzzTarget.control (scripts/fuzz builds and runs it).
+runFuzzer(.control)

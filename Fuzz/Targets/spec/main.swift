@@ -1,0 +1,5 @@
+import FuzzChecks
+import FuzzDriver
+
+// libFuzzer on FuzzTarget.spec (scripts/fuzz builds and runs it).
+runFuzzer(.spec)
