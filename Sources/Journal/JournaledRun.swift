@@ -32,13 +32,9 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
         // Every transition is replayed and checked; the input's audit is left to `verify`.
         let fold = RunFold<Machine>.folding(records, keepSteps: false, auditsInput: false)
         let replay = fold.replay
-        if replay.revision == nil, replay.machine == Machine.name, let version = replay.version {
-            throw JournalError(
-                .unknownRevision,
-                "it was created with \(Machine.name) version \(version.prefix(12)), which this build does not have "
-                    + "(it has \(MachineRevision.labels(of: Machine.revisions))): leave it to the newer Runlog that created it",
-                run: lease.run.id
-            )
+        if replay.revision == nil, replay.machine == Machine.name, let divergence = replay.divergence {
+            // Created by a build with a revision this one lacks: the fold says which.
+            throw JournalError(.unknownRevision, divergence.problem, run: lease.run.id)
         }
         if let divergence = replay.divergence {
             throw JournalError(.corrupt, "the journal of this run does not replay: \(divergence)", run: lease.run.id)
