@@ -80,7 +80,10 @@ let package = Package(
         ),
         .target(
             name: "Runtime",
-            dependencies: ["RunStateMachine", "Journal", "Effects", "Failpoints"]
+            dependencies: [
+                "RunStateMachine", "Journal", "Effects", "Failpoints",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "worker",
@@ -148,6 +151,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "RunStateMachine",
+                "Runtime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,7 +5,7 @@ import RunStateMachine
 /// The journal accepts it only if `runSeq` is the run's next sequence number, `previousSeq` its
 /// last record, and `epoch` the run's current lease epoch, all checked in the committing
 /// transaction.
-public struct AppendRequest: Sendable {
+public struct AppendRequest: Hashable, Sendable {
     /// The run.
     public var run: RunRef
     /// The new record's run sequence number (the run's last plus one).

@@ -6,4 +6,11 @@ public struct JournalReceipt: Hashable, Sendable {
     public let runSeq: Int
     /// The record's chain hash.
     public let hash: [UInt8]
+
+    /// Creates a receipt (stores and tests).
+    public init(seq: Int64, runSeq: Int, hash: [UInt8]) {
+        self.seq = seq
+        self.runSeq = runSeq
+        self.hash = hash
+    }
 }

@@ -15,4 +15,15 @@ public struct Lease: Hashable, Sendable {
     public let runSeq: Int
     /// The global sequence number of the lease record.
     public let seq: Int64
+
+    /// Creates a lease as the journal granted it (stores and tests; drivers get theirs from
+    /// the store).
+    public init(run: RunRef, owner: String, epoch: Int64, expiresAt: Timestamp, runSeq: Int, seq: Int64) {
+        self.run = run
+        self.owner = owner
+        self.epoch = epoch
+        self.expiresAt = expiresAt
+        self.runSeq = runSeq
+        self.seq = seq
+    }
 }

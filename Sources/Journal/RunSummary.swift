@@ -32,4 +32,39 @@ public struct RunSummary: Hashable, Sendable {
     public let createdAt: Timestamp
     /// When its last record was appended.
     public let updatedAt: Timestamp
+
+    /// Creates a summary (stores and tests; readers get theirs from the store).
+    public init(
+        run: RunRef,
+        machine: String,
+        machineVersion: String,
+        name: String?,
+        idempotencyKey: String?,
+        inputHash: String,
+        stateName: String,
+        terminal: Bool,
+        lastRunSeq: Int,
+        lastSeq: Int64,
+        leaseEpoch: Int64,
+        leaseOwner: String?,
+        leaseExpiresAt: Timestamp?,
+        createdAt: Timestamp,
+        updatedAt: Timestamp
+    ) {
+        self.run = run
+        self.machine = machine
+        self.machineVersion = machineVersion
+        self.name = name
+        self.idempotencyKey = idempotencyKey
+        self.inputHash = inputHash
+        self.stateName = stateName
+        self.terminal = terminal
+        self.lastRunSeq = lastRunSeq
+        self.lastSeq = lastSeq
+        self.leaseEpoch = leaseEpoch
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }

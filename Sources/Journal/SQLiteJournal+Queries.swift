@@ -67,20 +67,19 @@ extension SQLiteJournal {
         )
     }
 
-    /// Every run, optionally only those in state `state` (a state name, or `active` for every
-    /// non-terminal run), oldest first.
-    public func runs(state: String? = nil, limit: Int = 10_000) throws(JournalError) -> [RunSummary] {
+    /// The runs `filter` selects, oldest first, at most `limit`.
+    public func runs(_ filter: RunFilter = .all, limit: Int = 10_000) throws(JournalError) -> [RunSummary] {
         try read { connection throws(SQLiteError) in
-            let filter: String
-            switch state {
-            case nil: filter = ""
-            case "active"?: filter = "WHERE run_heads.terminal = 0"
-            default: filter = "WHERE run_heads.state_name = ?1"
+            let condition: String
+            switch filter {
+            case .all: condition = ""
+            case .unfinished: condition = "WHERE run_heads.terminal = 0"
+            case .state: condition = "WHERE run_heads.state_name = ?1"
             }
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) \(filter) ORDER BY runs.run_no LIMIT \(limit)"
+                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) \(condition) ORDER BY runs.run_no LIMIT \(limit)"
             )
-            if let state, state != "active" { query.bind(1, state) }
+            if case .state(let name) = filter { query.bind(1, name) }
             var result: [RunSummary] = []
             while try query.step() {
                 result.append(Self.summary(query))

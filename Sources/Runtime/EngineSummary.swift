@@ -8,6 +8,8 @@ public struct EngineSummary: Hashable, Sendable {
     public var lost = 0
     /// Runs left to the next worker at shutdown.
     public var stopped = 0
+    /// Runs halted by a defect of their machine (they wait like parked runs), with why.
+    public var halted: [String] = []
     /// Runs whose journal could not be loaded (they are left alone), with why.
     public var broken: [String] = []
     /// External resources ended by the orphan sweep at start, one line each.

@@ -1,31 +1,19 @@
 import Failpoints
 import Journal
+import Logging
 import RunStateMachine
 
-/// How a driver stopped driving a run.
-public enum DriveResult: Hashable, Sendable {
-    /// The run reached a terminal state.
-    case finished(state: String)
-    /// Nothing will happen soon: the run waits for an operator's decision, or only for a time
-    /// (`wakeup`) further away than two lease periods. The lease is released; the engine takes
-    /// the run again when something is appended after `lastSeq` (its last record) or `wakeup`
-    /// comes.
-    case parked(state: String, wakeup: Timestamp?, lastSeq: Int64)
-    /// Another owner took the run (this owner's lease epoch is stale); nothing more was written.
-    case lostLease
-    /// The driver was cancelled (shutdown) and left the run to the next owner.
-    case stopped
-}
-
-/// Drives one leased run: recovery first, then the write-ahead loop.
+/// Drives one leased run: performs what its ``RunDriverMachine`` decides and feeds the results
+/// back, until the run finishes, parks, halts, loses its lease or the task is cancelled.
 ///
 /// Recovery settles every intent the journal holds without an outcome, by its policy: re-fire
 /// (idempotent), ask the executor (reconcile), or tell the machine the outcome is unknown
-/// (compensate, in doubt). The loop then applies one event at a time: the checked transition is
-/// appended and committed by the journal, and only then are its intents handed to the executor;
-/// outcomes and due timers come back as the next events. The lease is renewed meanwhile.
+/// (compensate, in doubt). Then one event at a time: the checked transition is appended and
+/// committed by the journal, and only then are its intents handed to the executor; outcomes and
+/// due timers come back as the next events. The lease is renewed meanwhile.
 struct RunDriver<Executor: EffectExecutor>: Sendable {
     typealias Machine = Executor.Machine
+    private typealias Input = RunDriverMachine<Machine>.Input
 
     let journal: SQLiteJournal
     let executor: Executor
@@ -34,26 +22,18 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     let leaseTTL: Int64
     /// Where the engine signals that a run has a cancel request.
     let cancelSignals: CancelSignals
+    /// Where takeovers, refusals, defects and executor failures are told, with the run's id.
+    let logger: Logger
 
-    /// What wakes the loop.
-    private enum Input: Sendable {
-        case outcome(Machine.Event)
-        case timer(Timestamp)
-        /// Time to renew the lease.
-        case renew
-        /// The engine saw a cancel request for the run.
-        case cancelRequested
-        case cancelled
-    }
-
-    /// Drives the leased run until it finishes, parks, loses its lease or the task is cancelled.
+    /// Drives the leased run until it finishes, parks, halts, loses its lease or the task is
+    /// cancelled.
     ///
     /// - Parameter checkCancel: Whether to look for a cancel request at once (the engine saw
     ///   one when it took the run); later requests arrive as the engine's signals.
-    func drive(_ lease: Lease, checkCancel checkCancelAtStart: Bool = true) async throws -> DriveResult {
+    func drive(_ lease: Lease, checkCancel: Bool = true) async throws -> DriveResult {
         defer { cancelSignals.forget(lease.run.number) }
         do {
-            let result = try await driveHeld(lease, checkCancelAtStart: checkCancelAtStart)
+            let result = try await driveHeld(lease, checkCancel: checkCancel)
             // A run parked until a time (a retry's backoff) keeps what it holds alive meanwhile,
             // so its sandbox is there when it is taken again; one parked for an operator, or let
             // go otherwise, does not.
@@ -68,152 +48,109 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
         }
     }
 
-    private func driveHeld(_ lease: Lease, checkCancelAtStart: Bool) async throws -> DriveResult {
-        var run = try JournaledRun<Machine>.load(lease, from: journal)
-        var lease = lease
+    private func driveHeld(_ lease: Lease, checkCancel: Bool) async throws -> DriveResult {
+        let run = try JournaledRun<Machine>.load(lease, from: journal)
+        var driver = RunDriverMachine(run, leaseTTL: leaseTTL, checkCancel: checkCancel)
+        var logger = self.logger
+        logger[metadataKey: "run"] = "\(lease.run.id)"
         return try await withThrowingTaskGroup(of: Input.self) { group in
-            var backlog: [Machine.Event] = []
-            var inFlight = 0
-            var armed: Timestamp?
-
-            func context(_ intent: IntentID) -> EffectContext<Machine> {
-                EffectContext(run: run.lease.run, machine: run.machine, epoch: lease.epoch, key: EffectContext<Machine>.key(of: intent, in: run.lease.run), journal: journal)
-            }
-            func dispatch(_ intent: EffectIntent<Machine.Effect>) {
-                let executor = self.executor
-                let context = context(intent.id)
-                inFlight += 1
-                group.addTask {
-                    do {
-                        Failpoint.hit(Failpoint.beforeEffect)
-                        let outcome = try await executor.perform(intent, context: context)
-                        Failpoint.hit(Failpoint.afterEffect)
-                        return .outcome(outcome)
-                    } catch {
-                        return .cancelled
-                    }
-                }
-            }
-            // An operator's cancel request becomes the machine's cancel event; the request is
-            // deleted once that event is journaled (or refused because the run is past it).
-            let number = run.lease.run.number
-            let cancellable = run.machine.cancelEvent(reason: "") != nil
-            var cancelTaken = false
-            func checkCancel() {
-                guard cancellable, !cancelTaken, let reason = try? journal.cancelRequest(runNo: number),
-                    let event = run.machine.cancelEvent(reason: reason)
-                else { return }
-                cancelTaken = true
-                backlog.append(event)
-            }
-            func scheduleRenewal() {
-                let clock = self.clock
-                let at = clock.now().adding(milliseconds: max(1, leaseTTL / 3))
-                group.addTask {
-                    try await clock.sleep(until: at)
-                    return .renew
-                }
-            }
-            func awaitCancelSignal() {
-                guard cancellable else { return }
-                let signals = cancelSignals
-                group.addTask {
-                    await signals.wait(for: number) ? .cancelRequested : .cancelled
-                }
-            }
-
-            // Recovery: settle what a previous owner left in flight (the resources the run holds
-            // are kept alive meanwhile: reconciling may wait for a command still running).
-            await executor.driving(run.state, run: run.lease.run, machine: run.machine)
-            let plan = await Recovery.plan(pending: run.pendingAtLoad, machine: run.machine) { intent in
-                await executor.reconcile(intent, context: context(intent.id))
-            }
-            plan.redispatch.forEach(dispatch)
-            backlog += plan.events
-            if let event = run.machine.driverEvent(in: run.state) {
-                backlog.append(event)
-            }
-            if checkCancelAtStart {
-                checkCancel()
-            }
-            scheduleRenewal()
-            awaitCancelSignal()
-
+            var actions = driver.start(now: clock.now())
             while true {
-                while !backlog.isEmpty {
-                    let event = backlog.removeFirst()
-                    do {
-                        let transition = try await run.apply(event, at: clock.now())
-                        await executor.driving(run.state, run: run.lease.run, machine: run.machine)
-                        if !transition.intents.isEmpty {
-                            Failpoint.hit(Failpoint.beforeDispatch)
+                var reply: Input?
+                for action in actions {
+                    switch action {
+                    case .keepAlive(let state):
+                        await executor.driving(state, run: lease.run, machine: driver.machine)
+                    case .reconcile(let intents):
+                        var findings: [ReconcileFinding<Machine.Event>] = []
+                        for intent in intents {
+                            findings.append(await executor.reconcile(intent, context: context(intent.id, driver)))
                         }
-                        for intent in transition.intents {
-                            dispatch(intent)
+                        reply = .reconciled(findings)
+                    case .append(let request):
+                        do {
+                            reply = .appended(try await journal.append(request))
+                        } catch let error as JournalError where error.code == .staleEpoch || error.code == .runFinished {
+                            reply = .leaseLost
                         }
-                    } catch is IllegalTransition {
-                        // A late or duplicate outcome, or an event the state refuses: the
-                        // journal is unchanged and the run goes on.
-                        continue
-                    } catch let error as JournalError where error.code == .staleEpoch || error.code == .runFinished {
+                    case .dispatch(let intents):
+                        Failpoint.hit(Failpoint.beforeDispatch)
+                        for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
+                    case .redispatch(let intents):
+                        for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
+                    case .armTimer(let at):
+                        group.addTask { [clock] in
+                            try await clock.sleep(until: at)
+                            return .timerFired(at)
+                        }
+                    case .armRenewal(let at):
+                        group.addTask { [clock] in
+                            try await clock.sleep(until: at)
+                            return .renewalDue
+                        }
+                    case .renew(let lease, let until):
+                        do {
+                            reply = .renewed(try await journal.renewLease(lease, until: until))
+                        } catch let error as JournalError where error.code == .staleEpoch {
+                            reply = .leaseLost
+                        }
+                    case .readCancelRequest:
+                        reply = .cancelRequest(reason: try? journal.cancelRequest(runNo: lease.run.number))
+                    case .awaitCancelSignal:
+                        group.addTask { [cancelSignals] in
+                            await cancelSignals.wait(for: lease.run.number) ? .cancelSignalled : .shutdown
+                        }
+                    case .clearCancelRequest:
+                        try? await journal.clearCancelRequest(runNo: lease.run.number)
+                    case .report(let report):
+                        switch report {
+                        case .machineDefect, .executorFailed: logger.error("\(report)")
+                        case .leaseLost: logger.warning("\(report)")
+                        case .recovering: logger.info("\(report)")
+                        case .eventRefused: logger.debug("\(report)")
+                        }
+                    case .release(let lease):
+                        try? await journal.releaseLease(lease)
+                    case .finish(let result):
                         group.cancelAll()
-                        return .lostLease
+                        return result
                     }
-                }
-                if cancelTaken {
-                    try? await journal.clearCancelRequest(runNo: number)
-                    cancelTaken = false
-                }
-                if run.machine.machineRevision.definition.isTerminal(run.state.name) {
-                    group.cancelAll()
-                    return .finished(state: run.state.name)
-                }
-                let wakeup = run.machine.nextWakeup(in: run.state)
-                if let wakeup, wakeup != armed {
-                    armed = wakeup
-                    let clock = self.clock
-                    group.addTask {
-                        try await clock.sleep(until: wakeup)
-                        return .timer(wakeup)
-                    }
-                }
-                if inFlight == 0, wakeup.map({ $0.milliseconds.subtractingSaturated(clock.now().milliseconds) > leaseTTL.multipliedSaturated(by: 2) }) ?? true {
-                    group.cancelAll()
-                    try? await journal.releaseLease(lease)
-                    return .parked(state: run.state.name, wakeup: wakeup, lastSeq: run.lastSeq)
                 }
                 let input: Input
-                do {
-                    guard let next = try await group.next() else { return .stopped }
-                    input = next
-                } catch {
-                    group.cancelAll()
-                    return .stopped
-                }
-                switch input {
-                case .outcome(let event):
-                    inFlight -= 1
-                    backlog.append(event)
-                case .cancelled:
-                    group.cancelAll()
-                    return .stopped
-                case .timer(let at):
-                    if at == armed { armed = nil }
-                    if let event = run.machine.timerEvent(in: run.state, at: clock.now()) {
-                        backlog.append(event)
-                    }
-                case .cancelRequested:
-                    checkCancel()
-                    awaitCancelSignal()
-                case .renew:
+                if let reply {
+                    input = reply
+                } else {
                     do {
-                        lease = try await journal.renewLease(lease, until: clock.now().adding(milliseconds: leaseTTL))
-                    } catch let error as JournalError where error.code == .staleEpoch {
-                        group.cancelAll()
-                        return .lostLease
+                        input = try await group.next() ?? .shutdown
+                    } catch {
+                        // A timer's sleep ends early only when the driver's task is cancelled.
+                        input = .shutdown
                     }
-                    scheduleRenewal()
                 }
+                actions = driver.handle(input, now: clock.now())
+            }
+        }
+    }
+
+    private func context(_ intent: IntentID, _ driver: RunDriverMachine<Machine>) -> EffectContext<Machine> {
+        let run = driver.lease.run
+        return EffectContext(run: run, machine: driver.machine, epoch: driver.lease.epoch, key: EffectContext<Machine>.key(of: intent, in: run), journal: journal)
+    }
+
+    /// Performs `intent` in a task of `group`; its outcome, or the executor's failure, comes
+    /// back as an input. Cancellation (shutdown) leaves the effect to the next owner.
+    private func perform(_ intent: EffectIntent<Machine.Effect>, _ context: EffectContext<Machine>, in group: inout ThrowingTaskGroup<Input, any Error>) {
+        group.addTask { [executor] in
+            do {
+                Failpoint.hit(Failpoint.beforeEffect)
+                let outcome = try await executor.perform(intent, context: context)
+                Failpoint.hit(Failpoint.afterEffect)
+                return .outcome(outcome)
+            } catch {
+                // Shutdown: the effect is left to the next owner, whatever the executor threw
+                // on its way out (a cancelled HTTP request is not a failed one).
+                if error is CancellationError || Task.isCancelled { return .shutdown }
+                return .effectFailed(intent, reason: "\(error)")
             }
         }
     }

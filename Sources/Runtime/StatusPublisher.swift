@@ -34,7 +34,7 @@ public final class StatusPublisher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             var failed = false
-            let active = (try? journal.runs(state: "active")) ?? []
+            let active = (try? journal.runs(.unfinished)) ?? []
             // Forget runs that finished: a worker that lives long drives many.
             let ids = Set(active.map(\.run.id.value))
             delivered = delivered.filter { ids.contains($0.key) }

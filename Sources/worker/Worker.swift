@@ -1,4 +1,9 @@
 import ArgumentParser
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `worker` command line: submit, drive, cancel, inspect and verify Runlog runs.
 @main
@@ -12,4 +17,18 @@ struct Worker: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Logs go to standard error (standard output carries the commands' results, JSON among
+    /// them), at the level `RUNLOG_LOG_LEVEL` names (`trace` … `critical`; `warning` unset):
+    /// the engine's takeovers and parked runs are `info`, lost leases `warning`, machine defects,
+    /// executor failures and runs left alone `error`.
+    static func main() async {
+        let level = getenv("RUNLOG_LOG_LEVEL").flatMap { Logger.Level(rawValue: String(cString: $0)) } ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        await main(nil)
+    }
 }

@@ -10,9 +10,11 @@ import TestSupport
 /// and recovers them from the journal) at every point of the driver's loop: after an append
 /// before its intents fire, after an effect before its outcome is journaled, and mid-command.
 ///
-/// It drives runs with the same pieces as ``RunDriver`` (``JournaledRun/apply(_:at:)`` and
-/// ``Recovery/plan(pending:machine:reconcile:)``) but one step at a time, in an order the seed
-/// decides, against the real SQLite journal; a failing seed prints itself and replays exactly:
+/// It is an interpreter of the real ``EngineMachine`` and ``RunDriverMachine``s, as ``Engine``
+/// and ``RunDriver`` are, but it performs their actions one at a time, in an order the seed
+/// decides, against the real SQLite journal and a simulated clock: which effect completes next,
+/// when time moves to the next armed timer, when a worker crashes, when an operator asks for a
+/// cancel or decides about a parked run. A failing seed prints itself and replays exactly:
 /// `RUNLOG_SIM_SEED=<seed> swift test --filter SimulationTests`.
 @Suite("Deterministic simulation")
 struct SimulationTests {
@@ -90,12 +92,22 @@ struct SimWorld {
     var next = 0
 }
 
-/// One seeded simulation.
+/// One seeded simulation: one worker at a time (an engine and its drivers), crashing and
+/// replaced by the next at the seed's will.
 struct Simulation {
+    typealias Driver = RunDriverMachine<SandboxJob>
+
+    /// A run being driven: its machine, and what its interpreter holds for it.
     struct Driving {
-        var run: JournaledRun<SandboxJob>
-        var backlog: [SandboxJobEvent]
-        var inFlight: [EffectIntent<SandboxJobEffect>]
+        var driver: Driver
+        /// Intents dispatched whose effects have not been performed.
+        var inFlight: [EffectIntent<SandboxJobEffect>] = []
+        /// Armed timers.
+        var timers: Set<Timestamp> = []
+        /// The armed renewal.
+        var renewal: Timestamp?
+        /// Whether the driver waits for a cancel signal.
+        var awaitsCancel = false
     }
 
     var random: SplitMix
@@ -103,23 +115,38 @@ struct Simulation {
     var world = SimWorld()
     var clock = Timestamp(milliseconds: 1_900_000_000_000)
     var generation = 0
+    var engine: EngineMachine
+    /// The results of drivers that returned, for the engine (it takes them as it waits).
+    var inbox: [EngineMachine.Input] = []
+    var pollAt: Timestamp?
     var driving: [Int64: Driving] = [:]
+    /// Cancel signals sent while the driver was not waiting for one.
+    var signalled: Set<Int64> = []
+    /// (run number, run sequence number) of every committed transition of this simulation.
     var committed: Set<String> = []
     var runs: [RunRef] = []
     var trace: [String] = []
-    let leaseTTL: Int64 = 10_000
+    static let leaseTTL: Int64 = 10_000
 
     init(seed: UInt64, journal: SQLiteJournal) {
         random = SplitMix(seed: seed &* 0x9E37_79B9 &+ 17)
         self.journal = journal
+        engine = EngineMachine(options: Self.options(generation: 0, concurrency: 2))
+    }
+
+    static func options(generation: Int, concurrency: Int) -> EngineOptions {
+        EngineOptions(owner: "sim-worker-\(generation)", concurrency: concurrency, leaseMilliseconds: leaseTTL, pollMilliseconds: 1000)
     }
 
     mutating func roll(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
     mutating func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
-    var owner: String { "sim-worker-\(generation)" }
     func key(_ intent: IntentID, _ run: RunRef) -> String { EffectContext<SandboxJob>.key(of: intent, in: run) }
 
     mutating func log(_ line: String) { trace.append(line) }
+
+    /// A crash: every in-memory state is dropped; the next worker starts once the leases of
+    /// this one have expired.
+    struct Crash: Error {}
 
     /// Runs the seed; returns a description of the first broken invariant, if any.
     mutating func run() async throws -> String? {
@@ -138,128 +165,286 @@ struct Simulation {
             runs.append(submitted.run)
             log("submit \(submitted.run.id) steps=\(steps.count)")
         }
+        do {
+            try await boot()
+        } catch is Crash {
+            try await crash()
+        }
         var steps = 0
-        while steps < 2000 {
+        while steps < 5000 {
             steps += 1
             let summaries = try runs.map { try journal.run(matching: $0.id.value) }
             if summaries.allSatisfy({ $0.terminal }) { break }
-            if roll(2) {
-                crash("at random")
-                continue
-            }
-            if driving.isEmpty || roll(10) {
-                try await takeRunnable()
-            }
-            if driving.isEmpty {
-                // Every unfinished run is leased by a dead worker or parked: time passes.
-                clock = clock.adding(milliseconds: leaseTTL / 2)
-                if let parked = summaries.first(where: { !$0.terminal && $0.stateName == "needsAttention" }), roll(50) {
-                    try await resolve(parked)
+            do {
+                if roll(2) {
+                    log("CRASH at random")
+                    throw Crash()
                 }
-                continue
+                if roll(1), let target = summaries.filter({ !$0.terminal }).first {
+                    log("operator cancels \(target.run.id)")
+                    _ = try await journal.requestCancel(run: target.run.id.value, reason: "sim", at: clock)
+                }
+                try await step(summaries)
+            } catch is Crash {
+                try await crash()
             }
-            let numbers = driving.keys.sorted()
-            try await step(numbers[pick(numbers.count)])
         }
         return try check()
     }
 
-    mutating func crash(_ why: String) {
-        log("CRASH \(why): \(driving.count) runs dropped")
+    /// A new worker: a new engine, started.
+    mutating func boot() async throws {
+        engine = EngineMachine(options: Self.options(generation: generation, concurrency: 1 + pick(3)))
+        inbox = []
+        pollAt = nil
         driving = [:]
-        generation += 1
-        clock = clock.adding(milliseconds: leaseTTL + 1)
+        signalled = []
+        try await performEngine(engine.start(now: clock))
     }
 
-    /// Leases every runnable run and recovers it, as a worker does on taking a run.
-    mutating func takeRunnable() async throws {
-        for summary in try journal.runnable(at: clock) where driving[summary.run.number] == nil {
-            guard summary.stateName != "needsAttention" else { continue }
-            let lease = try await journal.acquireLease(run: summary.run.id, owner: owner, ttlMilliseconds: leaseTTL, at: clock)
-            let run = try JournaledRun<SandboxJob>.load(lease, from: journal)
-            for intent in run.pendingAtLoad {
-                committed.insert(key(intent.id, lease.run))
+    /// The worker dies; the next one boots (and may die booting: recovery is where crashes
+    /// hurt most).
+    mutating func crash() async throws {
+        while true {
+            log("CRASH: \(driving.count) runs dropped")
+            generation += 1
+            clock = clock.adding(milliseconds: Self.leaseTTL + 1)
+            do {
+                try await boot()
+                return
+            } catch is Crash {
+                continue
             }
-            var world = self.world
-            let clock = self.clock
-            let plan = await Recovery.plan(pending: run.pendingAtLoad, machine: run.machine) { intent in
-                Self.reconcile(intent, key: EffectContext<SandboxJob>.key(of: intent.id, in: lease.run), world: &world, clock: clock)
-            }
-            self.world = world
-            var backlog = plan.events
-            if let event = run.machine.driverEvent(in: run.state) { backlog.append(event) }
-            log("take \(summary.run.id) epoch=\(lease.epoch) state=\(run.state.name) pending=\(run.pendingAtLoad.count) redispatch=\(plan.redispatch.count) events=\(plan.events.map(\.name))")
-            driving[summary.run.number] = Driving(run: run, backlog: backlog, inFlight: plan.redispatch)
         }
+    }
+
+    /// One thing happens, chosen by the seed among what can: a driver's result reaches the engine,
+    /// an effect completes, a signalled cancel is read; when nothing can, time moves to the next
+    /// armed instant (or an operator decides about a parked run).
+    mutating func step(_ summaries: [RunSummary]) async throws {
+        var choices: [(String, Int64)] = inbox.isEmpty ? [] : [("inbox", 0)]
+        for (number, run) in driving.sorted(by: { $0.key < $1.key }) {
+            if !run.inFlight.isEmpty { choices.append(("effect", number)) }
+        }
+        if !choices.isEmpty {
+            let (kind, number) = choices[pick(choices.count)]
+            if kind == "inbox" {
+                let input = inbox.removeFirst()
+                try await performEngine(engine.handle(input, now: clock))
+            } else {
+                try await performEffect(of: number)
+            }
+            return
+        }
+        if let parked = summaries.first(where: { !$0.terminal && $0.stateName == "needsAttention" }), roll(50) {
+            try await resolve(parked)
+            return
+        }
+        try await advanceTime()
+    }
+
+    /// Moves the clock to the earliest armed instant and delivers what is due there.
+    mutating func advanceTime() async throws {
+        var instants = driving.values.flatMap { Array($0.timers) + ($0.renewal.map { [$0] } ?? []) }
+        if let pollAt { instants.append(pollAt) }
+        guard let next = instants.min() else {
+            clock = clock.adding(milliseconds: Self.leaseTTL / 2)
+            return
+        }
+        if next > clock { clock = next }
+        for number in driving.keys.sorted() {
+            guard var run = driving[number] else { continue }
+            if let renewal = run.renewal, renewal <= clock {
+                run.renewal = nil
+                driving[number] = run
+                log("renewal due \(number)")
+                try await feed(number, .renewalDue)
+                return
+            }
+            if let timer = run.timers.filter({ $0 <= clock }).min() {
+                run.timers.remove(timer)
+                driving[number] = run
+                log("timer \(number)")
+                try await feed(number, .timerFired(timer))
+                return
+            }
+        }
+        if let pollAt, pollAt <= clock {
+            self.pollAt = nil
+            try await performEngine(engine.handle(.pollDue, now: clock))
+        }
+    }
+
+    /// Performs the engine's actions, feeding each reply back at once, as ``Engine`` does.
+    mutating func performEngine(_ first: [EngineMachine.Action]) async throws {
+        var actions = first
+        while !actions.isEmpty {
+            var reply: EngineMachine.Input?
+            for action in actions {
+                switch action {
+                case .loadCandidates(let limit, let at):
+                    reply = .candidates(try journal.runnable(at: at, limit: limit))
+                case .loadCancelRequests:
+                    reply = .cancelRequests(try journal.cancelRequested())
+                case .loadUnfinished:
+                    reply = .unfinished(try journal.runs(.unfinished))
+                case .drive(let run, let checkCancel):
+                    try await take(run, checkCancel: checkCancel)
+                case .signalCancel(let number):
+                    if driving[number]?.awaitsCancel == true {
+                        driving[number]?.awaitsCancel = false
+                        try await feed(number, .cancelSignalled)
+                    } else {
+                        signalled.insert(number)
+                    }
+                case .armPoll(let at):
+                    pollAt = at
+                case .stopDrivers, .finish:
+                    break
+                }
+            }
+            actions = reply.map { engine.handle($0, now: clock) } ?? []
+        }
+    }
+
+    /// Takes a run's lease and starts its driver, as a driver task of ``Engine`` does.
+    mutating func take(_ run: RunRef, checkCancel: Bool) async throws {
+        let lease: Lease
+        do {
+            lease = try await journal.acquireLease(run: run.id, owner: "sim-worker-\(generation)", ttlMilliseconds: Self.leaseTTL, at: clock)
+        } catch {
+            guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
+            inbox.append(.skipped(run))
+            return
+        }
+        let loaded = try JournaledRun<SandboxJob>.load(lease, from: journal)
+        for intent in loaded.pendingAtLoad {
+            committed.insert("\(run.number)/\(intent.id.seq)")
+        }
+        log("take \(run.id) epoch=\(lease.epoch) state=\(loaded.state.name) pending=\(loaded.pendingAtLoad.count)")
+        var driver = Driver(loaded, leaseTTL: Self.leaseTTL, checkCancel: checkCancel)
+        let actions = driver.start(now: clock)
+        driving[run.number] = Driving(driver: driver)
+        try await performDriver(run.number, actions)
+    }
+
+    /// Feeds a driver an input and performs what it decides.
+    mutating func feed(_ number: Int64, _ input: Driver.Input) async throws {
+        guard var run = driving[number] else { return }
+        let actions = run.driver.handle(input, now: clock)
+        driving[number] = run
+        try await performDriver(number, actions)
+    }
+
+    /// Performs a driver's actions, feeding each reply back at once, as ``RunDriver`` does.
+    mutating func performDriver(_ number: Int64, _ first: [Driver.Action]) async throws {
+        var actions = first
+        while !actions.isEmpty, var run = driving[number] {
+            let ref = run.driver.lease.run
+            var reply: Driver.Input?
+            var finished: DriveResult?
+            for action in actions {
+                switch action {
+                case .keepAlive, .report:
+                    break
+                case .reconcile(let intents):
+                    var world = self.world
+                    reply = .reconciled(intents.map { Self.reconcile($0, key: key($0.id, ref), world: &world, clock: clock) })
+                    self.world = world
+                case .append(let request):
+                    do {
+                        let receipt = try await journal.append(request)
+                        committed.insert("\(number)/\(request.runSeq)")
+                        log("append \(request.stateName)")
+                        if roll(3) {
+                            log("CRASH after an append, before its intents fire")
+                            throw Crash()
+                        }
+                        reply = .appended(receipt)
+                    } catch let error as JournalError where error.code == .staleEpoch || error.code == .runFinished {
+                        reply = .leaseLost
+                    }
+                case .dispatch(let intents), .redispatch(let intents):
+                    for intent in intents {
+                        precondition(committed.contains("\(number)/\(intent.id.seq)"), "effect \(key(intent.id, ref)) fired before its intent committed")
+                    }
+                    run.inFlight += intents
+                case .armTimer(let at):
+                    run.timers.insert(at)
+                case .armRenewal(let at):
+                    run.renewal = at
+                case .renew(let lease, let until):
+                    do {
+                        reply = .renewed(try await journal.renewLease(lease, until: until))
+                    } catch {
+                        guard error.code == .staleEpoch else { throw error }
+                        reply = .leaseLost
+                    }
+                case .readCancelRequest:
+                    reply = .cancelRequest(reason: try journal.cancelRequest(runNo: number))
+                case .awaitCancelSignal:
+                    if signalled.remove(number) != nil {
+                        reply = .cancelSignalled
+                    } else {
+                        run.awaitsCancel = true
+                    }
+                case .clearCancelRequest:
+                    try await journal.clearCancelRequest(runNo: number)
+                case .release(let lease):
+                    try await journal.releaseLease(lease)
+                case .finish(let result):
+                    finished = result
+                }
+            }
+            if let finished {
+                log("driver of \(ref.id) returned: \(finished)")
+                driving[number] = nil
+                inbox.append(.drove(ref, finished))
+                return
+            }
+            if case .cancelSignalled? = reply { run.awaitsCancel = false }
+            actions = reply.map { run.driver.handle($0, now: clock) } ?? []
+            driving[number] = run
+        }
+    }
+
+    /// One in-flight effect of run `number` completes (or its worker dies doing it).
+    mutating func performEffect(of number: Int64) async throws {
+        guard var run = driving[number] else { return }
+        let intent = run.inFlight.remove(at: pick(run.inFlight.count))
+        driving[number] = run
+        let ref = run.driver.lease.run
+        guard let outcome = perform(intent, key: key(intent.id, ref), policy: intent.policy) else {
+            log("CRASH mid-command (its outcome is lost)")
+            throw Crash()
+        }
+        log("perform \(intent.effect.kind) -> \(outcome.name)")
+        if roll(3) {
+            log("CRASH after an effect, before its outcome is journaled")
+            throw Crash()
+        }
+        try await feed(number, .outcome(outcome))
     }
 
     /// An operator decides about a parked run.
     mutating func resolve(_ summary: RunSummary) async throws {
-        let lease = try await journal.acquireLease(run: summary.run.id, owner: "operator", ttlMilliseconds: leaseTTL, at: clock)
+        let lease: Lease
+        do {
+            lease = try await journal.acquireLease(run: summary.run.id, owner: "operator", ttlMilliseconds: Self.leaseTTL, at: clock)
+        } catch {
+            guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
+            return
+        }
         var run = try JournaledRun<SandboxJob>.load(lease, from: journal)
         let resolution = Resolution.allCases[pick(3)]
         log("operator \(resolution.rawValue) \(summary.run.id)")
         do {
             let transition = try await run.apply(.operatorResolved(resolution: resolution, note: "sim"), at: clock)
-            for intent in transition.intents { committed.insert(key(intent.id, lease.run)) }
+            if !transition.intents.isEmpty { committed.insert("\(summary.run.number)/\(run.lastRunSeq)") }
             try await journal.releaseLease(lease)
         } catch is IllegalTransition {
             try await journal.releaseLease(lease)
         }
-    }
-
-    /// One step of one run's loop.
-    mutating func step(_ number: Int64) async throws {
-        guard var current = driving[number] else { return }
-        let run = current.run
-        if !current.backlog.isEmpty {
-            let event = current.backlog.removeFirst()
-            do {
-                let transition = try await current.run.apply(event, at: clock)
-                log("apply \(event.name) -> \(current.run.state.name)")
-                for intent in transition.intents { committed.insert(key(intent.id, run.lease.run)) }
-                current.inFlight += transition.intents
-                driving[number] = current
-                if roll(3) { crash("after an append, before its intents fire") }
-            } catch is IllegalTransition {
-                log("refused \(event.name) in \(current.run.state.name)")
-                driving[number] = current
-            }
-            return
-        }
-        if !current.inFlight.isEmpty {
-            let intent = current.inFlight.removeFirst()
-            let effectKey = key(intent.id, run.lease.run)
-            precondition(committed.contains(effectKey), "effect \(effectKey) fired before its intent committed")
-            guard let outcome = perform(intent, key: effectKey, policy: intent.policy) else {
-                crash("mid-command (its outcome is lost)")
-                return
-            }
-            log("perform \(intent.effect.kind) -> \(outcome.name)")
-            if roll(3) {
-                crash("after an effect, before its outcome is journaled")
-                return
-            }
-            current.backlog.append(outcome)
-            driving[number] = current
-            return
-        }
-        if SandboxJob.latest.definition.isTerminal(current.run.state.name) {
-            driving[number] = nil
-            return
-        }
-        if let wakeup = current.run.machine.nextWakeup(in: current.run.state) {
-            if wakeup > clock { clock = wakeup }
-            if let event = current.run.machine.timerEvent(in: current.run.state, at: clock) {
-                log("timer \(event.name)")
-                current.backlog.append(event)
-            }
-            driving[number] = current
-            return
-        }
-        log("parked \(run.lease.run.id) in \(current.run.state.name)")
-        try await journal.releaseLease(current.run.lease)
-        driving[number] = nil
     }
 
     mutating func perform(_ intent: EffectIntent<SandboxJobEffect>, key: String, policy: RecoveryPolicy) -> SandboxJobEvent? {

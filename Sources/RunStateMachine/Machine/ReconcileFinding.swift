@@ -2,7 +2,7 @@
 
 /// What the outside world says about an effect whose intent was journaled before a crash but
 /// whose outcome was not.
-public enum ReconcileFinding<Event: MachineEvent>: Sendable {
+public enum ReconcileFinding<Event: MachineEvent>: Hashable, Sendable {
     /// It happened (or finished while the worker was down): journal this outcome.
     case happened(Event)
     /// It certainly did not happen: fire it (again) with the same key.

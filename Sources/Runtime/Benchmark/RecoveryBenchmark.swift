@@ -51,7 +51,7 @@ public enum RecoveryBenchmark {
         let start = timer.now
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
-        let inFlight = try journal.runs(state: "running", limit: runs + 1).count
+        let inFlight = try journal.runs(.state("running"), limit: runs + 1).count
         let probe = ResumeProbe(RunsBenchmark.executor(provider, clock: clock), expecting: runs)
         let second = Engine(
             journal: journal,
@@ -61,7 +61,7 @@ public enum RecoveryBenchmark {
         )
         let summary = try await second.run()
         let finished = timer.now
-        let succeeded = try journal.runs(state: "succeeded", limit: runs + 1).count
+        let succeeded = try journal.runs(.state("succeeded"), limit: runs + 1).count
         guard inFlight == runs, summary.finished == runs, succeeded == runs, probe.reconciled == runs, let resumedAt = probe.allResumedAt else {
             throw BenchmarkError(
                 "of \(runs) runs, \(inFlight) were in flight, \(probe.reconciled) reconciled, \(probe.resumed) resumed, "

@@ -107,7 +107,7 @@ public enum RunsBenchmark {
         let cpu = processCPUSeconds() - cpuBefore
         let commits = journal.commitStatistics.since(commitsBefore)
         let after = try journal.recordCounts()
-        let succeeded = try journal.runs(state: "succeeded", limit: runs + 1).count
+        let succeeded = try journal.runs(.state("succeeded"), limit: runs + 1).count
         guard summary.finished == runs, succeeded == runs, provider.aliveCount == 0 else {
             throw BenchmarkError("of \(runs) runs, \(summary.finished) finished and \(succeeded) succeeded; \(provider.aliveCount) sandboxes are alive")
         }

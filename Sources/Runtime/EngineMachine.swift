@@ -1,0 +1,271 @@
+import Journal
+import RunStateMachine
+
+/// The decisions of the engine, as a value: which runs to take, when to look for more, when to
+/// look for cancel requests, when it is idle. It takes inputs (candidates loaded, a run's driver
+/// returned, the poll timer fired, shutdown) and returns actions (load candidates, drive a run,
+/// signal a driver, arm the poll timer, finish). It performs no I/O and reads no clock: time
+/// comes with each input. ``Engine`` performs the actions and feeds their results back.
+///
+/// The engine keeps a queue of candidate runs, refilled from the journal when it runs dry (at
+/// most once per poll once every runnable run has been seen), and starts a driver per run up
+/// to the concurrency limit. A run parked (for an operator, or until a time) is not taken again
+/// until something is appended to it or its wakeup comes.
+///
+/// Some actions await a reply: ``Action/loadCandidates(limit:at:)`` (``Input/candidates(_:)``),
+/// ``Action/loadCancelRequests`` (``Input/cancelRequests(_:)``) and ``Action/loadUnfinished``
+/// (``Input/unfinished(_:)``). Such an action is always the last of its list, and the next input
+/// must be its reply.
+struct EngineMachine: Sendable {
+    /// What happened, fed to ``handle(_:now:)``.
+    enum Input: Hashable, Sendable {
+        /// The answer to ``Action/loadCandidates(limit:at:)``: runnable runs, oldest first.
+        case candidates([RunSummary])
+        /// The answer to ``Action/loadCancelRequests``: the numbers of runs with a cancel request.
+        case cancelRequests(Set<Int64>)
+        /// The answer to ``Action/loadUnfinished``: every unfinished run.
+        case unfinished([RunSummary])
+        /// A run's driver returned.
+        case drove(RunRef, DriveResult)
+        /// Another owner held the run's lease, or it had finished: it was not driven.
+        case skipped(RunRef)
+        /// The run's journal cannot be loaded (corrupt, or of a revision this build lacks).
+        case broken(RunRef, reason: String)
+        /// The poll timer armed with ``Action/armPoll(at:)`` fired.
+        case pollDue
+        /// The engine's task is cancelled: stop drivers, take no more runs, return.
+        case shutdown
+    }
+
+    /// What to do, returned by ``start(now:)`` and ``handle(_:now:)``.
+    enum Action: Hashable, Sendable {
+        /// Read at most `limit` runnable runs at `at`; reply ``Input/candidates(_:)``.
+        case loadCandidates(limit: Int, at: Timestamp)
+        /// Read which runs have cancel requests; reply ``Input/cancelRequests(_:)``.
+        case loadCancelRequests
+        /// Read every unfinished run; reply ``Input/unfinished(_:)``.
+        case loadUnfinished
+        /// Take the run's lease and drive it; the result comes back as ``Input/drove(_:_:)``,
+        /// ``Input/skipped(_:)`` or ``Input/broken(_:reason:)``.
+        case drive(RunRef, checkCancel: Bool)
+        /// Tell the driver of run number `runNo` it has a cancel request.
+        case signalCancel(runNo: Int64)
+        /// Feed ``Input/pollDue`` at this instant.
+        case armPoll(at: Timestamp)
+        /// Cancel every driver (they leave their runs to the next owner).
+        case stopDrivers
+        /// Return `summary`.
+        case finish(EngineSummary)
+    }
+
+    /// A parked run: taken again once a record follows `lastSeq` or `wakeup` comes.
+    private struct Parked: Hashable, Sendable {
+        var lastSeq: Int64
+        var wakeup: Timestamp?
+    }
+
+    private enum Phase: Hashable, Sendable {
+        /// Waiting for candidates (a refill).
+        case refilling(limit: Int)
+        /// Waiting for cancel requests, read as part of a refill.
+        case refillingCancels
+        /// Waiting for cancel requests, read on a poll.
+        case pollingCancels
+        /// Waiting for the unfinished runs, to decide whether the engine is idle.
+        case checkingIdle(starved: Bool)
+        /// Waiting for drivers and the poll timer.
+        case waiting
+        case finished
+    }
+
+    /// Limits and identity.
+    let options: EngineOptions
+    /// What the engine did so far.
+    private(set) var summary = EngineSummary()
+
+    private var phase = Phase.waiting
+    /// Runs whose drivers are running.
+    private(set) var active: Set<Int64> = []
+    private var parked: [Int64: Parked] = [:]
+    /// Runs left alone: their journals cannot be loaded.
+    private var broken: Set<Int64> = []
+    private var queue: [RunSummary] = []
+    private var queued = 0
+    /// Whether the last refill saw every runnable run; if so, the next waits for a poll.
+    private var exhausted = false
+    private var cancelRequested: Set<Int64> = []
+    private var polling = false
+    private(set) var stopping = false
+
+    /// An engine machine with these options; `swept` is what the orphan sweep ended.
+    init(options: EngineOptions, swept: [String] = []) {
+        self.options = options
+        summary.swept = swept
+    }
+
+    /// The first actions.
+    mutating func start(now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        fill(now: now, into: &actions)
+        return actions
+    }
+
+    /// Takes `input`, which happened at `now`, and returns what to do.
+    mutating func handle(_ input: Input, now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        switch (phase, input) {
+        case (.finished, _):
+            return []
+        case (.refilling(let limit), .candidates(let candidates)):
+            exhausted = candidates.count < limit
+            queue = candidates.filter { takeable($0, at: now) }
+            queued = 0
+            phase = .refillingCancels
+            actions.append(.loadCancelRequests)
+        case (.refillingCancels, .cancelRequests(let requests)):
+            take(requests, into: &actions)
+            if queue.isEmpty {
+                settle(starved: true, now: now, into: &actions)
+            } else {
+                fill(now: now, into: &actions)
+            }
+        case (.pollingCancels, .cancelRequests(let requests)):
+            take(requests, into: &actions)
+            fill(now: now, into: &actions)
+        case (.checkingIdle(let starved), .unfinished(let runs)):
+            let everyRunParked = runs.allSatisfy { broken.contains($0.run.number) || parked[$0.run.number]?.lastSeq == $0.lastSeq }
+            if options.untilIdle, everyRunParked {
+                // Only the poll timer is left.
+                actions.append(.stopDrivers)
+                finish(into: &actions)
+            } else {
+                armPoll(starved: starved, now: now, into: &actions)
+            }
+        case (.waiting, .shutdown):
+            stopping = true
+            actions.append(.stopDrivers)
+            fill(now: now, into: &actions)
+        case (.waiting, .pollDue):
+            polling = false
+            exhausted = false
+            if !active.isEmpty, !stopping {
+                phase = .pollingCancels
+                actions.append(.loadCancelRequests)
+            } else {
+                fill(now: now, into: &actions)
+            }
+        case (.waiting, .skipped(let run)):
+            active.remove(run.number)
+            fill(now: now, into: &actions)
+        case (.waiting, .broken(let run, let reason)):
+            active.remove(run.number)
+            broken.insert(run.number)
+            summary.broken.append(reason)
+            fill(now: now, into: &actions)
+        case (.waiting, .drove(let run, let result)):
+            let number = run.number
+            active.remove(number)
+            switch result {
+            case .finished:
+                summary.finished += 1
+            case .parked(_, let wakeup, let lastSeq):
+                summary.parked += 1
+                parked[number] = Parked(lastSeq: lastSeq, wakeup: wakeup)
+            case .halted(_, let lastSeq, let reason):
+                summary.halted.append(reason)
+                parked[number] = Parked(lastSeq: lastSeq, wakeup: nil)
+            case .lostLease:
+                summary.lost += 1
+            case .stopped:
+                summary.stopped += 1
+            }
+            fill(now: now, into: &actions)
+        case (_, .candidates), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
+            (_, .pollDue), (_, .shutdown):
+            // The interpreter broke the contract (a reply without its question, or an input
+            // while a reply is awaited). Stop: the journal holds everything the next start needs.
+            assertionFailure("input \(input) in phase \(phase)")
+            stopping = true
+            actions.append(.stopDrivers)
+            finish(into: &actions)
+        }
+        return actions
+    }
+
+    private func isParked(_ run: RunSummary, at now: Timestamp) -> Bool {
+        guard let entry = parked[run.run.number], entry.lastSeq == run.lastSeq else { return false }
+        return entry.wakeup.map { $0 > now } ?? true
+    }
+
+    private func takeable(_ run: RunSummary, at now: Timestamp) -> Bool {
+        !active.contains(run.run.number) && !broken.contains(run.run.number) && !isParked(run, at: now)
+    }
+
+    /// Cancel requests go to the drivers of active runs, and wake parked runs (their drivers
+    /// journal the cancellation).
+    private mutating func take(_ requests: Set<Int64>, into actions: inout [Action]) {
+        cancelRequested = requests
+        for number in requests.sorted() {
+            parked[number] = nil
+            if active.contains(number) {
+                actions.append(.signalCancel(runNo: number))
+            }
+        }
+    }
+
+    /// Starts drivers up to the concurrency limit, refilling the queue when it runs dry.
+    private mutating func fill(now: Timestamp, into actions: inout [Action]) {
+        guard !stopping else {
+            settle(starved: false, now: now, into: &actions)
+            return
+        }
+        while active.count < options.concurrency {
+            if queued == queue.count {
+                guard !exhausted else {
+                    settle(starved: true, now: now, into: &actions)
+                    return
+                }
+                let limit = options.concurrency.multipliedSaturated(by: 2).addingSaturated(parked.count)
+                phase = .refilling(limit: limit)
+                actions.append(.loadCandidates(limit: limit, at: now))
+                return
+            }
+            let candidate = queue[queued]
+            queued += 1
+            guard takeable(candidate, at: now) else { continue }
+            let number = candidate.run.number
+            active.insert(number)
+            parked[number] = nil
+            actions.append(.drive(candidate.run, checkCancel: cancelRequested.contains(number)))
+        }
+        settle(starved: false, now: now, into: &actions)
+    }
+
+    /// After filling: return if idle or stopped, else arm the poll timer when needed and wait.
+    private mutating func settle(starved: Bool, now: Timestamp, into actions: inout [Action]) {
+        if active.isEmpty, starved || stopping {
+            if stopping {
+                finish(into: &actions)
+                return
+            }
+            // Idle if every unfinished run is parked (waits for an operator or a later time).
+            phase = .checkingIdle(starved: starved)
+            actions.append(.loadUnfinished)
+            return
+        }
+        armPoll(starved: starved, now: now, into: &actions)
+    }
+
+    private mutating func armPoll(starved: Bool, now: Timestamp, into actions: inout [Action]) {
+        if !polling, starved || active.count >= options.concurrency {
+            polling = true
+            actions.append(.armPoll(at: now.adding(milliseconds: options.pollMilliseconds)))
+        }
+        phase = .waiting
+    }
+
+    private mutating func finish(into actions: inout [Action]) {
+        phase = .finished
+        actions.append(.finish(summary))
+    }
+}

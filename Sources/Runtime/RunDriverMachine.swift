@@ -1,0 +1,340 @@
+import Journal
+import RunStateMachine
+
+/// The decisions of a run's driver, as a value: it takes inputs (an outcome arrived, a timer
+/// fired, the lease is due for renewal, a cancel was signalled, an append committed) and returns
+/// the actions to perform (append, dispatch, arm a timer, renew, release, finish). It performs
+/// no I/O and reads no clock: time comes with each input. ``RunDriver`` performs the actions and
+/// feeds their results back; tests step it input by input.
+///
+/// The write-ahead law lives here: an event's transition is computed (checked against the
+/// machine's definition), handed out as ``Action/append(_:)``, and its intents are dispatched
+/// only once ``Input/appended(_:)`` says the record committed.
+///
+/// Some actions await a reply: ``Action/reconcile(_:)`` (answered by
+/// ``Input/reconciled(_:)``), ``Action/append(_:)`` (``Input/appended(_:)`` or
+/// ``Input/leaseLost``), ``Action/renew(_:until:)`` (``Input/renewed(_:)`` or
+/// ``Input/leaseLost``) and ``Action/readCancelRequest`` (``Input/cancelRequest(reason:)``).
+/// Such an action is always the last of its list, and the next input must be its reply.
+struct RunDriverMachine<Machine: StateMachine>: Sendable {
+    /// What happened, fed to ``handle(_:now:)``.
+    enum Input: Hashable, Sendable {
+        /// The answers to ``Action/reconcile(_:)``, one per intent, in order.
+        case reconciled([ReconcileFinding<Machine.Event>])
+        /// The append asked for committed.
+        case appended(JournalReceipt)
+        /// The store refused an append or a renewal: the lease epoch is stale or the run
+        /// finished under another owner.
+        case leaseLost
+        /// An effect's outcome.
+        case outcome(Machine.Event)
+        /// The executor threw an error other than cancellation while performing the intent.
+        case effectFailed(EffectIntent<Machine.Effect>, reason: String)
+        /// A timer armed with ``Action/armTimer(at:)`` fired.
+        case timerFired(Timestamp)
+        /// The renewal armed with ``Action/armRenewal(at:)`` is due.
+        case renewalDue
+        /// The renewal asked for succeeded.
+        case renewed(Lease)
+        /// The engine signalled a cancel request for the run.
+        case cancelSignalled
+        /// The answer to ``Action/readCancelRequest``: the request's reason, if there is one.
+        case cancelRequest(reason: String?)
+        /// The driver's task is cancelled (shutdown): leave the run to the next owner.
+        case shutdown
+    }
+
+    /// What to do, returned by ``start(now:)`` and ``handle(_:now:)``.
+    enum Action: Hashable, Sendable {
+        /// Keep the resources `state` holds alive while the run is driven (the executor's
+        /// ``EffectExecutor/driving(_:run:machine:)``).
+        case keepAlive(Machine.State)
+        /// Ask the outside world whether these intents' effects happened; reply
+        /// ``Input/reconciled(_:)``.
+        case reconcile([EffectIntent<Machine.Effect>])
+        /// Append this record under the lease; reply ``Input/appended(_:)`` or
+        /// ``Input/leaseLost``.
+        case append(AppendRequest)
+        /// Fire these intents, just journaled; each outcome comes back as ``Input/outcome(_:)``.
+        case dispatch([EffectIntent<Machine.Effect>])
+        /// Fire these intents again with their keys (recovery found them unanswered).
+        case redispatch([EffectIntent<Machine.Effect>])
+        /// Feed ``Input/timerFired(_:)`` at this instant.
+        case armTimer(at: Timestamp)
+        /// Feed ``Input/renewalDue`` at this instant.
+        case armRenewal(at: Timestamp)
+        /// Renew the lease until the instant; reply ``Input/renewed(_:)`` or ``Input/leaseLost``.
+        case renew(Lease, until: Timestamp)
+        /// Read the run's cancel request; reply ``Input/cancelRequest(reason:)``.
+        case readCancelRequest
+        /// Feed ``Input/cancelSignalled`` when the engine signals a cancel request.
+        case awaitCancelSignal
+        /// Delete the run's cancel request: its cancel event is journaled, or refused because
+        /// the run is past it.
+        case clearCancelRequest
+        /// Tell the log.
+        case report(DriverReport)
+        /// Release the lease (the run parks or halts).
+        case release(Lease)
+        /// Stop: cancel what is in flight and return `result`.
+        case finish(DriveResult)
+    }
+
+    /// Where the driver is.
+    private enum Phase: Equatable, Sendable {
+        /// Waiting for the findings of ``Action/reconcile(_:)``.
+        case reconciling
+        /// Waiting for an append to commit: the transition it records.
+        case appending(Transition<Machine>)
+        /// Waiting for a renewal.
+        case renewing
+        /// Waiting for the cancel request read.
+        case readingCancel
+        /// Waiting for an outcome, a timer, a renewal or a cancel signal.
+        case waiting
+        /// Done; every further input is ignored.
+        case finished
+    }
+
+    /// The run's machine, configured with its input.
+    let machine: Machine
+    /// The lease the run is driven under.
+    private(set) var lease: Lease
+    /// The current, journaled state.
+    private(set) var state: Machine.State
+    /// The run's last record number.
+    private(set) var lastRunSeq: Int
+    /// The global sequence number of the run's last record.
+    private(set) var lastSeq: Int64
+    /// How long a lease lasts unless renewed, in milliseconds.
+    let leaseTTL: Int64
+
+    private let pendingAtLoad: [EffectIntent<Machine.Effect>]
+    private let checksCancelAtStart: Bool
+    private let cancellable: Bool
+    private var phase = Phase.reconciling
+    /// Events to feed, in order.
+    private var backlog: [Machine.Event] = []
+    /// Intents dispatched whose outcome has not come back.
+    private(set) var inFlight = 0
+    /// The wakeup a timer is armed for.
+    private var armed: Timestamp?
+    /// Whether a cancel request was taken into the backlog and is still to be deleted.
+    private var cancelTaken = false
+
+    /// A driver for a run loaded at `lastRunSeq`/`lastSeq` in `state`, whose journal holds
+    /// `pending` intents without an outcome.
+    ///
+    /// - Parameter checkCancel: Whether to read the run's cancel request at the start (the
+    ///   engine saw one when it took the run); later requests arrive as signals.
+    init(
+        machine: Machine,
+        lease: Lease,
+        state: Machine.State,
+        lastRunSeq: Int,
+        lastSeq: Int64,
+        pending: [EffectIntent<Machine.Effect>],
+        leaseTTL: Int64,
+        checkCancel: Bool
+    ) {
+        self.machine = machine
+        self.lease = lease
+        self.state = state
+        self.lastRunSeq = lastRunSeq
+        self.lastSeq = lastSeq
+        self.pendingAtLoad = pending
+        self.leaseTTL = leaseTTL
+        self.checksCancelAtStart = checkCancel
+        self.cancellable = machine.cancelEvent(reason: "") != nil
+    }
+
+    /// A driver for a run just loaded from the journal.
+    init(_ run: JournaledRun<Machine>, leaseTTL: Int64, checkCancel: Bool) {
+        self.init(
+            machine: run.machine,
+            lease: run.lease,
+            state: run.state,
+            lastRunSeq: run.lastRunSeq,
+            lastSeq: run.lastSeq,
+            pending: run.pendingAtLoad,
+            leaseTTL: leaseTTL,
+            checkCancel: checkCancel
+        )
+    }
+
+    /// Whether the driver has finished.
+    var isFinished: Bool { phase == .finished }
+
+    /// The first actions: keep the run's resources alive, then recovery (ask about the intents a
+    /// previous owner left in flight whose policy is to reconcile).
+    mutating func start(now: Timestamp) -> [Action] {
+        var actions: [Action] = [.keepAlive(state)]
+        let questions = Recovery.questions(pendingAtLoad)
+        if !questions.isEmpty {
+            phase = .reconciling
+            actions.append(.reconcile(questions))
+            return actions
+        }
+        recover(findings: [], now: now, into: &actions)
+        return actions
+    }
+
+    /// Takes `input`, which happened at `now`, and returns what to do.
+    mutating func handle(_ input: Input, now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        switch (phase, input) {
+        case (.finished, _):
+            return []
+        case (_, .shutdown):
+            finish(.stopped, into: &actions)
+        case (.reconciling, .reconciled(let findings)):
+            recover(findings: findings, now: now, into: &actions)
+        case (.appending(let transition), .appended(let receipt)):
+            state = transition.state
+            lastRunSeq += 1
+            lastSeq = receipt.seq
+            actions.append(.keepAlive(state))
+            if !transition.intents.isEmpty {
+                inFlight += transition.intents.count
+                actions.append(.dispatch(transition.intents))
+            }
+            advance(now: now, into: &actions)
+        case (.appending, .leaseLost), (.renewing, .leaseLost):
+            actions.append(.report(.leaseLost))
+            finish(.lostLease, into: &actions)
+        case (.renewing, .renewed(let renewed)):
+            lease = renewed
+            actions.append(.armRenewal(at: now.adding(milliseconds: max(1, leaseTTL / 3))))
+            advance(now: now, into: &actions)
+        case (.readingCancel, .cancelRequest(let reason)):
+            if let reason, let event = machine.cancelEvent(reason: reason) {
+                cancelTaken = true
+                backlog.append(event)
+            }
+            advance(now: now, into: &actions)
+        case (.waiting, .outcome(let event)):
+            inFlight -= 1
+            backlog.append(event)
+            advance(now: now, into: &actions)
+        case (.waiting, .effectFailed(let intent, let reason)):
+            inFlight -= 1
+            actions.append(.report(.executorFailed(intent: intent.id, effect: intent.effect.kind, reason: reason)))
+            backlog.append(machine.outcomeUnknown(for: intent.id, reason: "the executor failed: \(reason)"))
+            advance(now: now, into: &actions)
+        case (.waiting, .timerFired(let at)):
+            if at == armed { armed = nil }
+            if let event = machine.timerEvent(in: state, at: now) {
+                backlog.append(event)
+            }
+            advance(now: now, into: &actions)
+        case (.waiting, .renewalDue):
+            phase = .renewing
+            actions.append(.renew(lease, until: now.adding(milliseconds: leaseTTL)))
+        case (.waiting, .cancelSignalled):
+            actions.append(.awaitCancelSignal)
+            if cancellable, !cancelTaken {
+                phase = .readingCancel
+                actions.append(.readCancelRequest)
+            }
+        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .renewed), (_, .cancelRequest), (_, .outcome),
+            (_, .effectFailed), (_, .timerFired), (_, .renewalDue), (_, .cancelSignalled):
+            // The interpreter broke the contract (a reply without its question, or an input
+            // while a reply is awaited): nothing here is safe to guess, so leave the run to the
+            // next owner, whose recovery settles it from the journal.
+            assertionFailure("input \(input) in phase \(phase)")
+            finish(.stopped, into: &actions)
+        }
+        return actions
+    }
+
+    /// Recovery with the findings in hand: re-fire, feed the outcomes, then start driving.
+    private mutating func recover(findings: [ReconcileFinding<Machine.Event>], now: Timestamp, into actions: inout [Action]) {
+        let plan = Recovery.plan(pending: pendingAtLoad, machine: machine, findings: findings)
+        if !pendingAtLoad.isEmpty {
+            actions.append(.report(.recovering(epoch: lease.epoch, pending: pendingAtLoad.count, refired: plan.redispatch.count, settled: plan.events.count)))
+        }
+        if !plan.redispatch.isEmpty {
+            inFlight += plan.redispatch.count
+            actions.append(.redispatch(plan.redispatch))
+        }
+        backlog += plan.events
+        if let event = machine.driverEvent(in: state) {
+            backlog.append(event)
+        }
+        actions.append(.armRenewal(at: now.adding(milliseconds: max(1, leaseTTL / 3))))
+        if cancellable {
+            actions.append(.awaitCancelSignal)
+            if checksCancelAtStart {
+                phase = .readingCancel
+                actions.append(.readCancelRequest)
+                return
+            }
+        }
+        advance(now: now, into: &actions)
+    }
+
+    /// Feeds the backlog one event at a time (each awaits its append); once it is empty,
+    /// finishes, parks, or arms the next timer and waits.
+    private mutating func advance(now: Timestamp, into actions: inout [Action]) {
+        while !backlog.isEmpty {
+            let event = backlog.removeFirst()
+            let seq = lastRunSeq + 1
+            let transition: Transition<Machine>
+            do {
+                transition = try machine.checkedTransition(from: state, on: event, seq: seq)
+            } catch {
+                switch error.code {
+                case .undeclaredEdge, .malformedTransition:
+                    actions.append(.report(.machineDefect(error)))
+                    actions.append(.release(lease))
+                    finish(.halted(state: state.name, lastSeq: lastSeq, reason: error.description), into: &actions)
+                    return
+                case .notAccepted, .terminalState, .staleOutcome, .premature, .invalidEvent:
+                    actions.append(.report(.eventRefused(error)))
+                    continue
+                }
+            }
+            phase = .appending(transition)
+            actions.append(
+                .append(
+                    AppendRequest(
+                        machine: machine,
+                        run: lease.run,
+                        runSeq: seq,
+                        previousSeq: lastSeq,
+                        epoch: lease.epoch,
+                        at: now,
+                        event: event,
+                        transition: transition
+                    )
+                )
+            )
+            return
+        }
+        if cancelTaken {
+            cancelTaken = false
+            actions.append(.clearCancelRequest)
+        }
+        if machine.machineRevision.definition.isTerminal(state.name) {
+            finish(.finished(state: state.name), into: &actions)
+            return
+        }
+        let wakeup = machine.nextWakeup(in: state)
+        if let wakeup, wakeup != armed {
+            armed = wakeup
+            actions.append(.armTimer(at: wakeup))
+        }
+        let soon = wakeup.map { $0.milliseconds.subtractingSaturated(now.milliseconds) <= leaseTTL.multipliedSaturated(by: 2) } ?? false
+        if inFlight == 0, !soon {
+            actions.append(.release(lease))
+            finish(.parked(state: state.name, wakeup: wakeup, lastSeq: lastSeq), into: &actions)
+            return
+        }
+        phase = .waiting
+    }
+
+    private mutating func finish(_ result: DriveResult, into actions: inout [Action]) {
+        phase = .finished
+        actions.append(.finish(result))
+    }
+}

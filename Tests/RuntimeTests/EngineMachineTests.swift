@@ -1,0 +1,153 @@
+import Journal
+import RunStateMachine
+@testable import Runtime
+import Testing
+
+/// The engine's decisions, input by input: which runs it takes, when it looks for more, when it
+/// is idle. Each action is written as one line (runs by number, times relative to ``t0``).
+@Suite("Engine machine")
+struct EngineMachineTests {
+    static let t0 = Timestamp(milliseconds: 1_900_000_000_000)
+
+    static func options(concurrency: Int = 2, untilIdle: Bool = true) -> EngineOptions {
+        EngineOptions(owner: "test", concurrency: concurrency, leaseMilliseconds: 3000, pollMilliseconds: 100, untilIdle: untilIdle)
+    }
+
+    static func run(_ number: Int64) -> RunRef {
+        RunRef(id: RunID("01hz00000000000000000000" + (number < 10 ? "0\(number)" : "\(number)"))!, number: number)
+    }
+
+    static func summary(_ number: Int64, lastSeq: Int64 = 10, state: String = "queued") -> RunSummary {
+        RunSummary(
+            run: run(number), machine: "sandbox-job", machineVersion: "v", name: nil, idempotencyKey: nil, inputHash: "h",
+            stateName: state, terminal: false, lastRunSeq: 2, lastSeq: lastSeq, leaseEpoch: 0, leaseOwner: nil,
+            leaseExpiresAt: nil, createdAt: t0, updatedAt: t0
+        )
+    }
+
+    struct Step {
+        var engine: EngineMachine
+        var now = EngineMachineTests.t0
+
+        init(_ options: EngineOptions) { engine = EngineMachine(options: options) }
+
+        mutating func start() -> [String] { engine.start(now: now).map(Self.describe) }
+        mutating func feed(_ input: EngineMachine.Input) -> [String] { engine.handle(input, now: now).map(Self.describe) }
+
+        static func describe(_ action: EngineMachine.Action) -> String {
+            switch action {
+            case .loadCandidates(let limit, _): "loadCandidates \(limit)"
+            case .loadCancelRequests: "loadCancelRequests"
+            case .loadUnfinished: "loadUnfinished"
+            case .drive(let run, let checkCancel): "drive \(run.number)\(checkCancel ? " checkCancel" : "")"
+            case .signalCancel(let number): "signalCancel \(number)"
+            case .armPoll(let at): "armPoll +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
+            case .stopDrivers: "stopDrivers"
+            case .finish(let summary): "finish \(summary.finished) finished, \(summary.parked) parked, \(summary.halted.count) halted, \(summary.broken.count) broken, \(summary.stopped) stopped"
+            }
+        }
+    }
+
+    @Test("takes runs up to the limit, polls while they run, and returns once idle")
+    func drivesUntilIdle() {
+        var step = Step(Self.options())
+        #expect(step.start() == ["loadCandidates 4"])
+        #expect(step.feed(.candidates([Self.summary(1), Self.summary(2)])) == ["loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == [])
+        #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([])) == ["stopDrivers", "finish 2 finished, 0 parked, 0 halted, 0 broken, 0 stopped"])
+    }
+
+    @Test("back-pressure: the third run waits until a driver returns")
+    func concurrencyLimit() {
+        var step = Step(Self.options())
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(2), Self.summary(3)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == ["drive 3"])
+    }
+
+    @Test("a parked run is not taken again until a record follows its last, or its wakeup comes")
+    func parkedRuns() {
+        var step = Step(Self.options(untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1)]))
+        _ = step.feed(.cancelRequests([]))
+        let wakeup = Self.t0.adding(milliseconds: 60_000)
+        #expect(step.feed(.drove(Self.run(1), .parked(state: "retryWait", wakeup: wakeup, lastSeq: 10))) == ["loadUnfinished"])
+        // Not idle-returning (the engine serves until stopped): it waits for the next poll.
+        #expect(step.feed(.unfinished([Self.summary(1)])) == [])
+        #expect(step.feed(.pollDue) == ["loadCandidates 5"])
+        #expect(step.feed(.candidates([Self.summary(1)])) == ["loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([])) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([Self.summary(1)])) == ["armPoll +100"])
+        // A record was appended (an operator's decision): taken again.
+        #expect(step.feed(.pollDue) == ["loadCandidates 5"])
+        _ = step.feed(.candidates([Self.summary(1, lastSeq: 11)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "armPoll +100"])
+    }
+
+    @Test("a parked run whose wakeup came is taken again")
+    func wakeupComes() {
+        var step = Step(Self.options(untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1)]))
+        _ = step.feed(.cancelRequests([]))
+        let wakeup = Self.t0.adding(milliseconds: 60_000)
+        _ = step.feed(.drove(Self.run(1), .parked(state: "retryWait", wakeup: wakeup, lastSeq: 10)))
+        _ = step.feed(.unfinished([Self.summary(1)]))
+        step.now = wakeup
+        #expect(step.feed(.pollDue) == ["loadCandidates 5"])
+        _ = step.feed(.candidates([Self.summary(1)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "armPoll +60100"])
+    }
+
+    @Test("cancel requests: an active run's driver is signalled; a parked run is woken and taken with a check")
+    func cancelRequests() {
+        var step = Step(Self.options(concurrency: 4, untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(2)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.drove(Self.run(2), .parked(state: "needsAttention", wakeup: nil, lastSeq: 10))) == [])
+        #expect(step.feed(.pollDue) == ["loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([1, 2])) == ["signalCancel 1", "loadCandidates 8"])
+        _ = step.feed(.candidates([Self.summary(2)]))
+        #expect(step.feed(.cancelRequests([1, 2])) == ["signalCancel 1", "drive 2 checkCancel", "armPoll +100"])
+    }
+
+    @Test("a broken run is left alone; a halted one waits like a parked one; both are in the summary")
+    func brokenAndHalted() {
+        var step = Step(Self.options())
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(2)]))
+        _ = step.feed(.cancelRequests([]))
+        #expect(step.feed(.broken(Self.run(1), reason: "corrupt")) == [])
+        #expect(step.feed(.drove(Self.run(2), .halted(state: "provisioning", lastSeq: 10, reason: "undeclared edge"))) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([Self.summary(1), Self.summary(2)])) == ["stopDrivers", "finish 0 finished, 0 parked, 1 halted, 1 broken, 0 stopped"])
+        #expect(step.engine.summary.halted == ["undeclared edge"])
+        #expect(step.engine.summary.broken == ["corrupt"])
+    }
+
+    @Test("a run another owner holds is skipped and looked at again on the next poll")
+    func skipped() {
+        var step = Step(Self.options(untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1)]))
+        _ = step.feed(.cancelRequests([]))
+        #expect(step.feed(.skipped(Self.run(1))) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([Self.summary(1)])) == [])
+        #expect(step.feed(.pollDue) == ["loadCandidates 4"])
+    }
+
+    @Test("shutdown stops the drivers, takes nothing more, and returns once they have")
+    func shutdown() {
+        var step = Step(Self.options(untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(2), Self.summary(3)]))
+        _ = step.feed(.cancelRequests([]))
+        #expect(step.feed(.shutdown) == ["stopDrivers"])
+        #expect(step.feed(.drove(Self.run(1), .stopped)) == [])
+        #expect(step.feed(.drove(Self.run(2), .stopped)) == ["finish 0 finished, 0 parked, 0 halted, 0 broken, 2 stopped"])
+    }
+}

@@ -1,0 +1,91 @@
+import RunStateMachine
+import Runtime
+import Synchronization
+
+/// A clock that moves only when a test says so: engine and driver tests advance time instead of
+/// sleeping, so a 15-second lease or a one-hour backoff takes no time and every run of a test
+/// sees the same instants.
+///
+/// Sleepers wake, in deadline order, when ``advance(by:)`` or ``advance(to:)`` passes their
+/// deadline, and a cancelled sleeper throws `CancellationError` at once, as the system clock's do.
+public final class TestClock: RuntimeClock {
+    private struct Sleeper {
+        let id: UInt64
+        let deadline: Timestamp
+        let continuation: UnsafeContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var now: Timestamp
+        var sleepers: [Sleeper] = []
+        var nextID: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+
+    /// A clock reading `start` (by default 2030-03-17, a fixed instant).
+    public init(start: Timestamp = Timestamp(milliseconds: 1_900_000_000_000)) {
+        state = Mutex(State(now: start))
+    }
+
+    /// The current test time.
+    public func now() -> Timestamp {
+        state.withLock { $0.now }
+    }
+
+    /// How many tasks sleep on the clock now.
+    public var sleepers: Int {
+        state.withLock { $0.sleepers.count }
+    }
+
+    /// The earliest deadline a task sleeps until, if any.
+    public var nextDeadline: Timestamp? {
+        state.withLock { $0.sleepers.map(\.deadline).min() }
+    }
+
+    /// Suspends until the clock is advanced to `deadline` (at once if it has passed).
+    public func sleep(until deadline: Timestamp) async throws {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                let resumeNow: Result<Void, any Error>? = state.withLock { state in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if deadline <= state.now { return .success(()) }
+                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    return nil
+                }
+                if let resumeNow { continuation.resume(with: resumeNow) }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { state -> Sleeper? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleepers.remove(at: index)
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves the clock forward by `milliseconds` and wakes every sleeper whose deadline passed.
+    public func advance(by milliseconds: Int64) {
+        let target = now().adding(milliseconds: milliseconds)
+        advance(to: target)
+    }
+
+    /// Moves the clock to `instant` (never backwards) and wakes every sleeper whose deadline
+    /// passed, earliest first.
+    public func advance(to instant: Timestamp) {
+        let due = state.withLock { state -> [Sleeper] in
+            if instant > state.now { state.now = instant }
+            let now = state.now
+            let due = state.sleepers.filter { $0.deadline <= now }.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+            state.sleepers.removeAll { $0.deadline <= now }
+            return due
+        }
+        for sleeper in due {
+            sleeper.continuation.resume()
+        }
+    }
+}
