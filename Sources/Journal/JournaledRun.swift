@@ -6,7 +6,7 @@ import RunStateMachine
 /// transition, append it, and only then hand back the intents to fire.
 public struct JournaledRun<Machine: StateMachine>: Sendable {
     /// The journal the run lives in.
-    public let journal: SQLiteJournal
+    public let journal: any JournalStore
     /// The machine, configured with the run's input.
     public let machine: Machine
     /// The lease under which the run is driven.
@@ -27,8 +27,8 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     ///
     /// - Throws: ``JournalError`` if the records cannot be read, are of another machine or of a
     ///   version this build does not have, diverge from the machine, or do not end with `lease`.
-    public static func load(_ lease: Lease, from journal: SQLiteJournal) throws(JournalError) -> JournaledRun {
-        let records = try journal.records(of: lease.run)
+    public static func load(_ lease: Lease, from journal: any JournalStore) async throws(JournalError) -> JournaledRun {
+        let records = try await journal.records(of: lease.run)
         // Every transition is replayed and checked; the input's audit is left to `verify`.
         let fold = RunFold<Machine>.folding(records, keepSteps: false, auditsInput: false)
         let replay = fold.replay

@@ -126,10 +126,4 @@ extension SQLiteJournal {
             return .success(SubmitResult(run: run, created: true))
         }
     }
-
-    /// Submits a validated job spec as a ``SandboxJob`` run (its name and idempotency key come
-    /// from the spec).
-    public func submit(_ spec: JobSpec, at: Timestamp, id: RunID? = nil) async throws(JournalError) -> SubmitResult {
-        try await submit(SandboxJob.self, input: spec, label: spec.name, idempotencyKey: spec.idempotencyKey, at: at, id: id)
-    }
 }

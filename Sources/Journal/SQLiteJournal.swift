@@ -116,3 +116,7 @@ public final class SQLiteJournal: Sendable {
         try readers.read(body)
     }
 }
+
+/// The embedded store: every requirement is met by the methods above and in the
+/// `SQLiteJournal+…` files (reads answer synchronously).
+extension SQLiteJournal: JournalStore {}

@@ -12,10 +12,10 @@ public struct EffectContext<Machine: StateMachine>: Sendable {
     /// The effect's idempotency key: `<run>/<seq>/<index>`, the same on every re-fire.
     public let key: String
     /// The journal, for executors that need the run's history (an agent's conversation).
-    public let journal: SQLiteJournal
+    public let journal: any JournalStore
 
     /// Creates a context.
-    public init(run: RunRef, machine: Machine, epoch: Int64, key: String, journal: SQLiteJournal) {
+    public init(run: RunRef, machine: Machine, epoch: Int64, key: String, journal: any JournalStore) {
         self.run = run
         self.machine = machine
         self.epoch = epoch

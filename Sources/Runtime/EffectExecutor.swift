@@ -35,7 +35,7 @@ public protocol EffectExecutor: Sendable {
 
     /// Called once by the engine before it takes any run: end the external resources that no
     /// unfinished run of `journal` owns. Returns a line per resource ended.
-    func sweepOrphans(in journal: SQLiteJournal) async -> [String]
+    func sweepOrphans(in journal: any JournalStore) async -> [String]
 }
 
 extension EffectExecutor {
@@ -46,5 +46,5 @@ extension EffectExecutor {
     public func released(_ run: RunRef) async {}
 
     /// Nothing to sweep.
-    public func sweepOrphans(in journal: SQLiteJournal) async -> [String] { [] }
+    public func sweepOrphans(in journal: any JournalStore) async -> [String] { [] }
 }

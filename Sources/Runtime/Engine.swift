@@ -13,7 +13,7 @@ import RunStateMachine
 /// Its decisions are an ``EngineMachine``'s; this type performs them.
 public struct Engine<Executor: EffectExecutor>: Sendable {
     /// The journal.
-    public let journal: SQLiteJournal
+    public let journal: any JournalStore
     /// Performs the effects.
     public let executor: Executor
     /// Time.
@@ -26,7 +26,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
 
     /// Creates an engine.
     public init(
-        journal: SQLiteJournal,
+        journal: any JournalStore,
         executor: Executor,
         clock: any RuntimeClock = SystemClock(),
         options: EngineOptions,
@@ -69,11 +69,11 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 for action in actions {
                     switch action {
                     case .loadCandidates(let limit, let at):
-                        reply = .candidates(try journal.runnable(at: at, limit: limit, ignoringLeases: options.exclusive))
+                        reply = .candidates(try await journal.runnable(at: at, limit: limit, ignoringLeases: options.exclusive))
                     case .loadCancelRequests:
-                        reply = .cancelRequests(try journal.cancelRequested())
+                        reply = .cancelRequests(try await journal.cancelRequested())
                     case .loadUnfinished:
-                        reply = .unfinished(try journal.runs(.unfinished))
+                        reply = .unfinished(try await journal.runs(.unfinished, limit: 10_000))
                     case .drive(let run, let checkCancel):
                         group.addTask { try await drive(run, checkCancel: checkCancel, with: driver) }
                     case .signalCancel(let number):

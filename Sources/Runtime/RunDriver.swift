@@ -15,7 +15,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     typealias Machine = Executor.Machine
     private typealias Input = RunDriverMachine<Machine>.Input
 
-    let journal: SQLiteJournal
+    let journal: any JournalStore
     let executor: Executor
     let clock: any RuntimeClock
     /// How long a lease lasts unless renewed, in milliseconds.
@@ -49,7 +49,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     }
 
     private func driveHeld(_ lease: Lease, checkCancel: Bool) async throws -> DriveResult {
-        let run = try JournaledRun<Machine>.load(lease, from: journal)
+        let run = try await JournaledRun<Machine>.load(lease, from: journal)
         var driver = RunDriverMachine(run, leaseTTL: leaseTTL, checkCancel: checkCancel)
         var logger = self.logger
         logger[metadataKey: "run"] = "\(lease.run.id)"
@@ -95,7 +95,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             reply = .leaseLost
                         }
                     case .readCancelRequest:
-                        reply = .cancelRequest(reason: try? journal.cancelRequest(runNo: lease.run.number))
+                        reply = .cancelRequest(reason: try? await journal.cancelRequest(runNo: lease.run.number))
                     case .awaitCancelSignal:
                         group.addTask { [cancelSignals] in
                             await cancelSignals.wait(for: lease.run.number) ? .cancelSignalled : .shutdown

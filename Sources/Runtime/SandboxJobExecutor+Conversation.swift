@@ -3,9 +3,9 @@ import RunStateMachine
 
 extension AgentConversation {
     /// The conversation of `run` as its journal records it.
-    static func load(_ run: RunRef, from journal: SQLiteJournal) throws(JournalError) -> AgentConversation {
+    static func load(_ run: RunRef, from journal: any JournalStore) async throws(JournalError) -> AgentConversation {
         var conversation = AgentConversation()
-        for record in try journal.records(of: run) {
+        for record in try await journal.records(of: run) {
             guard let event = record.decodedEvent(as: SandboxJobEvent.self) else { continue }
             conversation.record(event: event, intents: record.decodedIntents(as: SandboxJobEffect.self))
         }

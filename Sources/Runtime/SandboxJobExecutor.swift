@@ -26,7 +26,7 @@ public struct SandboxJobExecutor: EffectExecutor {
         switch intent.effect {
         case .callModel, .runTool:
             do {
-                target.conversation = try AgentConversation.load(context.run, from: context.journal)
+                target.conversation = try await AgentConversation.load(context.run, from: context.journal)
             } catch {
                 // Without the conversation the call cannot be made; the journal being unreadable
                 // is a failure the next attempt may not see.
@@ -63,8 +63,8 @@ public struct SandboxJobExecutor: EffectExecutor {
 
     /// Kills every sandbox whose run the journal has as finished or does not know (nothing if
     /// the journal cannot be read).
-    public func sweepOrphans(in journal: SQLiteJournal) async -> [String] {
-        guard let unfinished = try? journal.unfinishedRunIDs() else { return [] }
+    public func sweepOrphans(in journal: any JournalStore) async -> [String] {
+        guard let unfinished = try? await journal.unfinishedRunIDs() else { return [] }
         let killed = await effects.sweepOrphans { runID in unfinished.contains(runID) }
         return killed.map { "killed orphan sandbox \($0)" }
     }

@@ -11,12 +11,12 @@ import RunStateMachine
 /// Runs that are reporting their outcome, or finished, are left to the run's own `reportStatus`
 /// effect, whose update carries a later sequence number than anything sent from here.
 public final class StatusPublisher: Sendable {
-    private let journal: SQLiteJournal
+    private let journal: any JournalStore
     private let sinks: [any StatusSink]
     private let intervalMilliseconds: Int
 
     /// A publisher of `journal`'s runs to `sinks`, looking every `intervalMilliseconds`.
-    public init(journal: SQLiteJournal, sinks: [any StatusSink], intervalMilliseconds: Int = 500) {
+    public init(journal: any JournalStore, sinks: [any StatusSink], intervalMilliseconds: Int = 500) {
         self.journal = journal
         self.sinks = sinks
         self.intervalMilliseconds = intervalMilliseconds
@@ -34,7 +34,7 @@ public final class StatusPublisher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             var failed = false
-            let active = (try? journal.runs(.unfinished)) ?? []
+            let active = (try? await journal.runs(.unfinished, limit: 10_000)) ?? []
             // Forget runs that finished: a worker that lives long drives many.
             let ids = Set(active.map(\.run.id.value))
             delivered = delivered.filter { ids.contains($0.key) }

@@ -100,7 +100,7 @@ struct GoldenJournalTests {
             number += 1
             let submitted = try await journal.submit(spec, at: tick(), id: RunID(String(format: "01k00000000000000000000%03d", number))!)
             let lease = try await journal.acquireLease(run: submitted.run.id, owner: "golden", ttlMilliseconds: 60_000, at: tick())
-            return try JournaledRun<SandboxJob>.load(lease, from: journal)
+            return try await JournaledRun<SandboxJob>.load(lease, from: journal)
         }
         func awaited(_ run: JournaledRun<SandboxJob>) -> IntentID { run.machine.awaited(in: run.state)[0] }
         let ok = StepResult(

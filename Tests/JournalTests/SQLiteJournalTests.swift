@@ -136,7 +136,7 @@ struct SQLiteJournalTests {
         await #expect(throws: JournalError(.staleEpoch, "")) {
             try await journal.renewLease(old.lease, until: t0.adding(seconds: 60))
         }
-        var current = try JournaledRun<SandboxJob>.load(newer, from: journal)
+        var current = try await JournaledRun<SandboxJob>.load(newer, from: journal)
         try await driveToSuccess(&current, at: t0.adding(seconds: 33))
         #expect(try journal.verify().ok)
     }

@@ -48,12 +48,12 @@ func driveToSuccess(_ run: inout JournaledRun<SandboxJob>, at time: Timestamp = 
 }
 
 /// Submits a spec, leases the run and loads it for driving.
-func submitAndLease(_ journal: SQLiteJournal, spec: JobSpec = testSpec(), owner: String = "test-worker", at: Timestamp = t0) async throws
+func submitAndLease(_ journal: any JournalStore, spec: JobSpec = testSpec(), owner: String = "test-worker", at: Timestamp = t0) async throws
     -> JournaledRun<SandboxJob>
 {
     let submitted = try await journal.submit(spec, at: at)
-    let lease = try await journal.acquireLease(run: submitted.run.id, owner: owner, ttlMilliseconds: 30_000, at: at)
-    return try JournaledRun<SandboxJob>.load(lease, from: journal)
+    let lease = try await journal.acquireLease(run: submitted.run.id, owner: owner, ttlMilliseconds: 30_000, at: at, takingOver: false)
+    return try await JournaledRun<SandboxJob>.load(lease, from: journal)
 }
 
 /// Runs raw SQL on a separate connection (for tampering with a journal in tests).

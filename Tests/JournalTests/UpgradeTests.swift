@@ -161,7 +161,7 @@ struct UpgradeTests {
         var runs: [JournaledRun<RevisedSandboxJob>] = []
         for submitted in [old, new] {
             let lease = try await journal.acquireLease(run: submitted.run.id, owner: "test", ttlMilliseconds: 60_000, at: t0)
-            runs.append(try JournaledRun<RevisedSandboxJob>.load(lease, from: journal))
+            runs.append(try await JournaledRun<RevisedSandboxJob>.load(lease, from: journal))
         }
         #expect(runs.map(\.machine.revision) == [1, 2])
         let failedAt = t0.adding(seconds: 1)
@@ -201,8 +201,8 @@ struct UpgradeTests {
         let owner = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { owner.close() }
         let lease = try await owner.acquireLease(run: new.run.id, owner: "old build", ttlMilliseconds: 1000, at: t0, takingOver: true)
-        #expect(throws: JournalError(.unknownRevision, "")) {
-            _ = try JournaledRun<SandboxJob>.load(lease, from: owner)
+        await #expect(throws: JournalError(.unknownRevision, "")) {
+            _ = try await JournaledRun<SandboxJob>.load(lease, from: owner)
         }
     }
 

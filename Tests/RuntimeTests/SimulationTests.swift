@@ -317,7 +317,7 @@ struct Simulation {
             inbox.append(.skipped(run))
             return
         }
-        let loaded = try JournaledRun<SandboxJob>.load(lease, from: journal)
+        let loaded = try await JournaledRun<SandboxJob>.load(lease, from: journal)
         for intent in loaded.pendingAtLoad {
             committed.insert("\(run.number)/\(intent.id.seq)")
         }
@@ -435,7 +435,7 @@ struct Simulation {
             guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
             return
         }
-        var run = try JournaledRun<SandboxJob>.load(lease, from: journal)
+        var run = try await JournaledRun<SandboxJob>.load(lease, from: journal)
         let resolution = Resolution.allCases[pick(3)]
         log("operator \(resolution.rawValue) \(summary.run.id)")
         do {

@@ -128,7 +128,7 @@ public enum JournalBenchmark {
                     for _ in 0..<runsPerAppender {
                         let submitted = try await journal.submit(spec, at: at)
                         let lease = try await journal.acquireLease(run: submitted.run.id, owner: "bench-\(appender)", ttlMilliseconds: 600_000, at: at)
-                        runs.append(try JournaledRun<SandboxJob>.load(lease, from: journal))
+                        runs.append(try await JournaledRun<SandboxJob>.load(lease, from: journal))
                     }
                     return runs
                 }

@@ -63,7 +63,7 @@ struct ResumeProbe<Inner: EffectExecutor>: EffectExecutor {
         await inner.released(run)
     }
 
-    func sweepOrphans(in journal: SQLiteJournal) async -> [String] {
+    func sweepOrphans(in journal: any JournalStore) async -> [String] {
         await inner.sweepOrphans(in: journal)
     }
 }

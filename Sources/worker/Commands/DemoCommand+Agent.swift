@@ -44,7 +44,7 @@ extension DemoCommand {
             let sandbox = try await prepare()
             let model = environment["ANTHROPIC_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "claude-sonnet-4-5"
             print("Runlog agent demo: \(model) in a tool-use loop, tools in a local sandbox, journal at \(db)")
-            let journal = try SQLiteJournal.open(path: db)
+            let journal = try GlobalOptions.openJournal(db)
             defer { journal.close() }
             let run = try await journal.submit(Self.agentJob(model: model), at: .now()).run
             print("  submitted \(run.id): \"Create hello.txt containing hi, then show it.\"")
@@ -57,14 +57,14 @@ extension DemoCommand {
             )
             section("Transcript (from the journal)")
             var cost = RunCost()
-            let records = try journal.records(of: run)
+            let records = try await journal.records(of: run)
             for record in records {
                 guard let event = record.decodedEvent(as: SandboxJobEvent.self) else { continue }
                 cost.record(event, at: record.at)
                 for line in Self.transcriptLines(event) { print("  \(line)") }
             }
-            let summary = try journal.run(matching: run.id.value)
-            let report = try journal.verify()
+            let summary = try await journal.run(matching: run.id.value)
+            let report = try await journal.verify(registry: .standard, maxProblems: 50)
             section("Outcome")
             print("  \(summary.stateName); cost: \(cost.summary(asOf: .now()))")
             print("  verify: \(report.ok ? "ok" : "FAILED"), \(report.records) records")

@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("Runlog demo: a fresh journal at \(db), sandboxes under \(root)")
 
             section("1. Submit")
-            let journal = try SQLiteJournal.open(path: db)
+            let journal = try GlobalOptions.openJournal(db)
             var labels: [String: String] = [:]
             var firstRuns: [RunRef] = []
             for spec in Self.sampleJobs() {
@@ -77,7 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
             section("2. Run them in sandboxes (a worker in this process; 'cancel me' is cancelled after a second)")
             let cancelTarget = firstRuns[4]
             let canceller = Task {
-                while (try? journal.run(matching: cancelTarget.id.value).stateName) != "running" {
+                while (try? await journal.run(matching: cancelTarget.id.value).stateName) != "running" {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 try await Task.sleep(for: .seconds(1))
@@ -104,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             print("  submitted 3 runs of 3 non-idempotent steps, each appending a line to a host file in \(ledger)")
             journal.close()
-            let reader = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
+            let reader = try GlobalOptions.openJournal(db, role: .reader)
             defer { reader.close() }
             let worker = [ChildProcess.currentExecutable(), "run", "--db", db, "--until-idle", "--quiet", "--sandboxes", root]
                 + (sandbox.allowUnisolated ? ["--allow-unisolated"] : [])
@@ -119,7 +119,8 @@ struct DemoCommand: AsyncParsableCommand {
             }
             first.signal(SIGKILL)
             _ = await first.wait()
-            let interrupted = try crashRuns.map { try reader.run(matching: $0.id.value) }
+            var interrupted: [RunSummary] = []
+            for run in crashRuns { interrupted.append(try await reader.run(matching: run.id.value)) }
             print("  killed worker pid \(first.pid) with SIGKILL; the journal says:")
             for summary in interrupted {
                 let lines = (FileIO.readText("\(ledger)/\(labels[summary.run.id.value] ?? "")") ?? "").split(separator: "\n").count
@@ -148,14 +149,14 @@ struct DemoCommand: AsyncParsableCommand {
             print(exactlyOnce ? "  every step ran exactly once, in order" : "  A STEP RAN TWICE OR NEVER")
 
             section("4. Verify and summarize")
-            let report = try reader.verify()
+            let report = try await reader.verify(registry: .standard, maxProblems: 50)
             print("  verify: \(report.ok ? "ok" : "FAILED"), \(report.records) records, \(report.runs) runs, every state replayed, chain head at record \(report.lastSeq)")
             let left = await LocalSandboxProvider(options: LocalSandboxOptions(root: root, supervisorPath: "")).list()
             print("  sandboxes left: \(left.count)")
             var rows: [[String]] = []
             for run in firstRuns + crashRuns {
-                let summary = try reader.run(matching: run.id.value)
-                let records = try reader.records(of: summary.run)
+                let summary = try await reader.run(matching: run.id.value)
+                let records = try await reader.records(of: summary.run)
                 let final = records.last(where: { $0.state != nil }).flatMap { try? $0.stateJSON() }.flatMap { try? SandboxJobState(json: $0) }
                 let seconds = Double(summary.updatedAt.milliseconds - summary.createdAt.milliseconds) / 1000
                 rows.append([summary.run.id.value.prefix(12).description, labels[run.id.value] ?? "", final.map(\.description) ?? summary.stateName, "\(records.count)", format(seconds, places: 1) + " s"])

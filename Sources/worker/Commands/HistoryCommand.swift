@@ -19,8 +19,8 @@ struct HistoryCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let summary = try journal.run(matching: run)
-            let records = try journal.records(of: summary.run)
+            let summary = try await journal.run(matching: run)
+            let records = try await journal.records(of: summary.run)
             if options.json {
                 for record in records {
                     Console.printJSON(record.json)

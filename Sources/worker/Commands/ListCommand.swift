@@ -21,7 +21,7 @@ struct ListCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let runs = try journal.runs(RunFilter(parsing: state), limit: limit)
+            let runs = try await journal.runs(RunFilter(parsing: state), limit: limit)
             if options.json {
                 Console.printJSON(.array(runs.map(\.json)))
                 return

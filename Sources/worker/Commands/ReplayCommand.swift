@@ -23,8 +23,8 @@ struct ReplayCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let summary = try journal.run(matching: run)
-            let replay = MachineRegistry.standard.replay(try journal.records(of: summary.run), keepSteps: true)
+            let summary = try await journal.run(matching: run)
+            let replay = MachineRegistry.standard.replay(try await journal.records(of: summary.run), keepSteps: true)
             if options.json {
                 var object: JSONObject = [
                     "run": .string(summary.run.id.value),

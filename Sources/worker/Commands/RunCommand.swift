@@ -71,11 +71,13 @@ struct RunCommand: AsyncParsableCommand {
                     "lost": .int(Int64(summary.lost)),
                     "stopped": .int(Int64(summary.stopped)),
                     "broken": .array(summary.broken.map(JSONValue.string)),
+                    "halted": .array(summary.halted.map(JSONValue.string)),
                     "orphansKilled": .int(Int64(summary.swept.count)),
                 ])
             } else {
                 for line in summary.swept { print("  \(line)") }
                 for line in summary.broken { Console.error("  left alone: \(line)") }
+                for line in summary.halted { Console.error("  halted by a machine defect: \(line)") }
                 print("worker: \(summary.finished) finished, \(summary.parked) waiting, \(summary.stopped) left for the next worker")
             }
         }
@@ -83,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Runs an engine as a service that stops gracefully on SIGTERM and SIGINT.
     static func drive<Executor: EffectExecutor>(
-        journal: SQLiteJournal,
+        journal: any JournalStore,
         executor: Executor,
         options: EngineOptions,
         progress: ProgressBoard?,

@@ -19,8 +19,8 @@ struct StatusCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let summary = try journal.run(matching: run)
-            let view = RunView(summary: summary, records: try journal.records(of: summary.run))
+            let summary = try await journal.run(matching: run)
+            let view = RunView(summary: summary, records: try await journal.records(of: summary.run))
             if options.json {
                 var object: JSONObject = ["run": summary.json]
                 if let state = view.state { object["stateDetail"] = state.json }

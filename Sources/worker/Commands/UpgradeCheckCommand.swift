@@ -25,7 +25,7 @@ struct UpgradeCheckCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let report = try journal.upgradeCheck()
+            let report = try await journal.upgradeCheck(registry: .standard)
             if options.json {
                 Console.printJSON(Self.json(report))
             } else {

@@ -20,7 +20,7 @@ struct VerifyCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let report = try journal.verify()
+            let report = try await journal.verify(registry: .standard, maxProblems: 50)
             if options.json {
                 Console.printJSON([
                     "ok": .bool(report.ok),

@@ -24,8 +24,14 @@ struct GlobalOptions: ParsableArguments {
         return "./runlog.sqlite"
     }
 
-    /// Opens the journal at ``path`` in `role`.
-    func journal(_ role: JournalOptions.Role) throws(JournalError) -> SQLiteJournal {
-        try SQLiteJournal.open(path: path, options: JournalOptions(role: role))
+    /// Opens the journal ``path`` names, in `role`.
+    func journal(_ role: JournalOptions.Role) throws(JournalError) -> any JournalStore {
+        try Self.openJournal(path, role: role)
+    }
+
+    /// Opens the store `location` names, in `role`: the one place the command line picks a
+    /// store. A path is the embedded SQLite journal (created if missing).
+    static func openJournal(_ location: String, role: JournalOptions.Role = .owner) throws(JournalError) -> any JournalStore {
+        try SQLiteJournal.open(path: location, options: JournalOptions(role: role))
     }
 }

@@ -9,7 +9,7 @@ import Glibc
 /// line per run, redrawn in place; otherwise a plain line whenever a run changes state.
 struct ProgressBoard: Sendable {
     /// The journal to watch.
-    let journal: SQLiteJournal
+    let journal: any JournalStore
     /// Only these runs (`nil`: every run that changes while the board watches).
     let runs: Set<String>?
     /// Redraw in place (a terminal) or print a line per change.
@@ -17,7 +17,7 @@ struct ProgressBoard: Sendable {
     /// Labels to show instead of the spec's name.
     let labels: [String: String]
 
-    init(journal: SQLiteJournal, runs: Set<String>? = nil, live: Bool = isatty(STDOUT_FILENO) == 1, labels: [String: String] = [:]) {
+    init(journal: any JournalStore, runs: Set<String>? = nil, live: Bool = isatty(STDOUT_FILENO) == 1, labels: [String: String] = [:]) {
         self.journal = journal
         self.runs = runs
         self.live = live
@@ -39,11 +39,11 @@ struct ProgressBoard: Sendable {
         var lines: [String: Line] = [:]
         var order: [String] = []
         var drawn = 0
-        let baseline = runs == nil ? Set((try? journal.runs().map(\.run.id.value)) ?? []) : []
+        let baseline = runs == nil ? Set((try? await journal.runs(.all, limit: 10_000).map(\.run.id.value)) ?? []) : []
         while true {
             let cancelled = Task.isCancelled
             var changed: [Line] = []
-            for summary in (try? journal.runs()) ?? [] {
+            for summary in (try? await journal.runs(.all, limit: 10_000)) ?? [] {
                 let id = summary.run.id.value
                 if let runs, !runs.contains(id) { continue }
                 if runs == nil, baseline.contains(id), seen[id] == nil, summary.terminal { continue }
@@ -53,7 +53,7 @@ struct ProgressBoard: Sendable {
                     id: id,
                     label: labels[id] ?? summary.name ?? "",
                     state: summary.stateName,
-                    detail: detail(summary),
+                    detail: await detail(summary),
                     terminal: summary.terminal
                 )
                 if lines[id] == nil { order.append(id) }
@@ -76,8 +76,8 @@ struct ProgressBoard: Sendable {
         }
     }
 
-    private func detail(_ summary: RunSummary) -> String {
-        guard let records = try? journal.records(of: summary.run),
+    private func detail(_ summary: RunSummary) async -> String {
+        guard let records = try? await journal.records(of: summary.run),
             let json = records.last(where: { $0.state != nil }).flatMap({ try? $0.stateJSON() }),
             let state = try? SandboxJobState(json: json)
         else { return summary.stateName }

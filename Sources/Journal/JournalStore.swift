@@ -1,0 +1,122 @@
+import RunStateMachine
+
+/// The store protocol: a durable, append-only, hash-chained journal of runs, as the runtime, the
+/// effect executors, the status publisher and the command line use it. ``SQLiteJournal`` is the
+/// embedded store; a server store implements the same protocol, and one conformance suite
+/// (`JournalStoreConformanceTests`) runs the same contract against each.
+///
+/// Every store keeps the law of the house:
+/// - an append, a submit, a lease change or a request returns only once it is durable;
+/// - records are never changed or removed, and each one's hash chains to the one before;
+/// - an append is refused unless it carries the run's current lease epoch and follows the run's
+///   last record (``JournalError/Code/staleEpoch``), so a stale owner cannot write;
+/// - a submit with a known idempotency key and the same input returns the existing run;
+/// - a corrupt row is reported as ``JournalError/Code/corrupt``, never a crash.
+///
+/// Every requirement may suspend (a server store waits on the network); the embedded store
+/// answers reads synchronously, and code that holds a ``SQLiteJournal`` may call those directly.
+public protocol JournalStore: Sendable {
+    // MARK: Runs and records
+
+    /// Creates a run of `machine` with `input`, or returns the run an earlier submit with the same
+    /// `idempotencyKey` created.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/idempotencyConflict`` if the key
+    ///   names a run with another input.
+    func submit<Machine: StateMachine>(
+        _ machine: Machine.Type,
+        input: Machine.Input,
+        label: String?,
+        idempotencyKey: String?,
+        at: Timestamp,
+        id: RunID?
+    ) async throws(JournalError) -> SubmitResult
+
+    /// Appends a transition under its lease; returns once the record is durable. Concurrent
+    /// appends share commits (group commit).
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if the epoch or
+    ///   position is not the run's, ``JournalError/Code/runFinished`` if the run has finished.
+    func append(_ request: AppendRequest) async throws(JournalError) -> JournalReceipt
+
+    // MARK: Leases
+
+    /// Takes run `run`'s lease for `owner` until `at` plus `ttlMilliseconds`, at the next
+    /// fencing epoch; with `takingOver`, even from a live owner known to be dead.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/leaseHeld``,
+    ///   ``JournalError/Code/runFinished`` or ``JournalError/Code/unknownRun``.
+    func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp, takingOver: Bool) async throws(JournalError) -> Lease
+
+    /// Extends `lease` until `until`.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
+    ///   has taken the run.
+    func renewLease(_ lease: Lease, until: Timestamp) async throws(JournalError) -> Lease
+
+    /// Lets go of `lease` (the run is free to take at once); nothing happens if it is stale.
+    func releaseLease(_ lease: Lease) async throws(JournalError)
+
+    // MARK: Requests
+
+    /// Records an operator's request to cancel the run `text` names; its driver journals it.
+    func requestCancel(run text: String, reason: String, at: Timestamp) async throws(JournalError) -> RunSummary
+
+    /// The reason of run number `runNo`'s cancel request, if it has one.
+    func cancelRequest(runNo: Int64) async throws(JournalError) -> String?
+
+    /// The numbers of every run with a cancel request.
+    func cancelRequested() async throws(JournalError) -> Set<Int64>
+
+    /// Deletes run number `runNo`'s cancel request (its cancel event is journaled, or refused).
+    func clearCancelRequest(runNo: Int64) async throws(JournalError)
+
+    // MARK: Queries
+
+    /// The runs `filter` selects, oldest first, at most `limit`.
+    func runs(_ filter: RunFilter, limit: Int) async throws(JournalError) -> [RunSummary]
+
+    /// Unfinished runs no live lease holds at `now`, interrupted ones first, at most `limit`;
+    /// with `ignoringLeases`, every unfinished run.
+    func runnable(at now: Timestamp, limit: Int, ignoringLeases: Bool) async throws(JournalError) -> [RunSummary]
+
+    /// The run whose id is `text`, or the one run whose id starts with it.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/unknownRun`` if none or several
+    ///   match.
+    func run(matching text: String) async throws(JournalError) -> RunSummary
+
+    /// Every record of `run`, in order.
+    func records(of run: RunRef) async throws(JournalError) -> [JournalRecord]
+
+    /// The ids of every unfinished run.
+    func unfinishedRunIDs() async throws(JournalError) -> Set<String>
+
+    /// How many records of each kind the journal holds.
+    func recordCounts() async throws(JournalError) -> [RecordKind: Int]
+
+    /// The last record's sequence number and hash, or `nil` for an empty journal.
+    func head() async throws(JournalError) -> (seq: Int64, hash: [UInt8])?
+
+    // MARK: Audit
+
+    /// Checks the whole journal: the hash chain, every run replayed through its machine, and the
+    /// runs projection against the replay.
+    func verify(registry: MachineRegistry, maxProblems: Int) async throws(JournalError) -> VerifyReport
+
+    /// Replays every run; the replays by run number.
+    func replayAll(registry: MachineRegistry, workers: Int) async throws(JournalError) -> [Int64: RunReplay]
+
+    /// Whether this build can drive every run the journal holds, and why not where it cannot.
+    func upgradeCheck(registry: MachineRegistry) async throws(JournalError) -> UpgradeReport
+
+    /// Finishes what is in flight and lets go of the store's resources.
+    func close()
+}
+
+extension JournalStore {
+    /// Submits a sandbox job: its name is the run's label, its `idempotencyKey` the run's key.
+    public func submit(_ spec: JobSpec, at: Timestamp, id: RunID? = nil) async throws(JournalError) -> SubmitResult {
+        try await submit(SandboxJob.self, input: spec, label: spec.name, idempotencyKey: spec.idempotencyKey, at: at, id: id)
+    }
+}

@@ -1,0 +1,143 @@
+import Journal
+import RunStateMachine
+import Testing
+import TestSupport
+
+/// A store the contract runs against: how to open a fresh, empty one.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    let name: String
+    let open: @Sendable () throws -> any JournalStore
+
+    var testDescription: String { name }
+
+    /// The embedded store, in a fresh directory.
+    static let sqlite = StoreFactory(name: "SQLite") {
+        try SQLiteJournal.open(path: TemporaryDirectory().file("j.sqlite"))
+    }
+
+    /// Every store this build has.
+    static let all: [StoreFactory] = [.sqlite]
+}
+
+/// The store protocol's contract, written once against ``JournalStore`` and run against every
+/// store (``StoreFactory/all``): what the runtime relies on, whatever holds the journal.
+@Suite("Journal store contract")
+struct JournalStoreConformanceTests {
+    @Test("submit is idempotent by key; another input under the key is a conflict and changes nothing", arguments: StoreFactory.all)
+    func idempotentSubmit(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        let first = try await store.submit(testSpec(key: "order-42"), at: t0)
+        let again = try await store.submit(testSpec(key: "order-42"), at: t0.adding(seconds: 5))
+        #expect(first.created && !again.created)
+        #expect(again.run == first.run)
+        let head = try await store.head()
+        await #expect(throws: JournalError(.idempotencyConflict, "")) {
+            try await store.submit(testSpec(steps: 4, key: "order-42"), at: t0)
+        }
+        #expect(try await store.head()?.seq == head?.seq)
+        #expect(try await store.runs(.all, limit: 10).count == 1)
+    }
+
+    @Test("appends are fenced: a stale epoch is refused, the journal unchanged; a finished run takes nothing more", arguments: StoreFactory.all)
+    func fencedAppends(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        var old = try await submitAndLease(store, owner: "worker-a")
+        try await old.apply(.start, at: t0)
+        let newer = try await store.acquireLease(run: old.lease.run.id, owner: "worker-b", ttlMilliseconds: 30_000, at: t0.adding(seconds: 60), takingOver: false)
+        #expect(newer.epoch == old.lease.epoch + 1)
+        let head = try await store.head()
+        await #expect(throws: JournalError(.staleEpoch, "")) {
+            try await old.apply(.sandboxCreated(intent: IntentID(seq: 3, index: 0), sandbox: SandboxID("sbx")), at: t0)
+        }
+        #expect(try await store.head()?.seq == head?.seq)
+        var current = try await JournaledRun<SandboxJob>.load(newer, from: store)
+        try await driveToSuccess(&current)
+        #expect(try await store.run(matching: current.lease.run.id.value).terminal)
+        await #expect(throws: JournalError(.runFinished, "")) {
+            _ = try await store.acquireLease(run: current.lease.run.id, owner: "worker-c", ttlMilliseconds: 1000, at: t0.adding(seconds: 120), takingOver: true)
+        }
+    }
+
+    @Test("leases: one live owner at a time; expired or released, the next owner takes the next epoch; a stale renewal is refused", arguments: StoreFactory.all)
+    func leases(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        let run = try await store.submit(testSpec(), at: t0).run
+        let first = try await store.acquireLease(run: run.id, owner: "a", ttlMilliseconds: 10_000, at: t0, takingOver: false)
+        await #expect(throws: JournalError(.leaseHeld, "")) {
+            _ = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: t0.adding(seconds: 5), takingOver: false)
+        }
+        let renewed = try await store.renewLease(first, until: t0.adding(seconds: 20))
+        #expect(renewed.epoch == first.epoch)
+        #expect(try await store.runnable(at: t0.adding(seconds: 15), limit: 10, ignoringLeases: false).isEmpty)
+        let second = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: t0.adding(seconds: 21), takingOver: false)
+        #expect(second.epoch == first.epoch + 1)
+        await #expect(throws: JournalError(.staleEpoch, "")) {
+            _ = try await store.renewLease(first, until: t0.adding(seconds: 40))
+        }
+        try await store.releaseLease(second)
+        let third = try await store.acquireLease(run: run.id, owner: "c", ttlMilliseconds: 10_000, at: t0.adding(seconds: 22), takingOver: false)
+        #expect(third.epoch == second.epoch + 1)
+        #expect(try await store.run(matching: run.id.value).leaseOwner == "c")
+    }
+
+    @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)
+    func cancelRequests(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        let run = try await store.submit(testSpec(), at: t0).run
+        _ = try await store.requestCancel(run: run.id.value, reason: "not needed", at: t0)
+        #expect(try await store.cancelRequested() == [run.number])
+        #expect(try await store.cancelRequest(runNo: run.number) == "not needed")
+        try await store.clearCancelRequest(runNo: run.number)
+        #expect(try await store.cancelRequested().isEmpty)
+        #expect(try await store.cancelRequest(runNo: run.number) == nil)
+        var done = try await submitAndLease(store)
+        try await driveToSuccess(&done)
+        await #expect(throws: JournalError(.runFinished, "")) {
+            _ = try await store.requestCancel(run: done.lease.run.id.value, reason: "late", at: t0)
+        }
+    }
+
+    @Test("queries: filters, runnable runs (interrupted ones first), id prefixes, unknown ids", arguments: StoreFactory.all)
+    func queries(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        let waiting = try await store.submit(testSpec(name: "waiting"), at: t0).run
+        var interrupted = try await submitAndLease(store, at: t0.adding(seconds: 1))
+        try await interrupted.apply(.start, at: t0.adding(seconds: 1))
+        var finished = try await submitAndLease(store, at: t0.adding(seconds: 2))
+        try await driveToSuccess(&finished)
+        #expect(try await store.runs(.all, limit: 10).count == 3)
+        #expect(try await store.runs(.unfinished, limit: 10).map(\.run) == [waiting, interrupted.lease.run])
+        #expect(try await store.runs(.state("succeeded"), limit: 10).map(\.run) == [finished.lease.run])
+        #expect(try await store.unfinishedRunIDs() == [waiting.id.value, interrupted.lease.run.id.value])
+        // Before the interrupted run's lease expires only the waiting one is runnable; after, the
+        // interrupted one comes first.
+        #expect(try await store.runnable(at: t0.adding(seconds: 2), limit: 10, ignoringLeases: false).map(\.run) == [waiting])
+        #expect(try await store.runnable(at: t0.adding(seconds: 60), limit: 10, ignoringLeases: false).map(\.run) == [interrupted.lease.run, waiting])
+        #expect(try await store.runnable(at: t0, limit: 10, ignoringLeases: true).count == 2)
+        #expect(try await store.run(matching: String(waiting.id.value.prefix(12))).run == waiting)
+        await #expect(throws: JournalError(.unknownRun, "")) {
+            _ = try await store.run(matching: "zzzzzzzzzzzzzzzzzzzzzzzzzz")
+        }
+    }
+
+    @Test("records chain, replay through the machine, and verify", arguments: StoreFactory.all)
+    func audit(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        var run = try await submitAndLease(store)
+        try await driveToSuccess(&run)
+        let records = try await store.records(of: run.lease.run)
+        #expect(records.map(\.runSeq) == Array(1...records.count))
+        #expect(try await store.head()?.hash == records.last?.hash)
+        #expect(try await store.recordCounts()[.created] == 1)
+        #expect(MachineRegistry.standard.replay(records).stateName == "succeeded")
+        #expect(try await store.replayAll(registry: .standard, workers: 2)[run.lease.run.number]?.stateName == "succeeded")
+        #expect(try await store.verify(registry: .standard, maxProblems: 10).ok)
+        #expect(try await store.upgradeCheck(registry: .standard).ok)
+    }
+}
