@@ -20,6 +20,7 @@ struct EngineTests {
     static func engine(
         _ journal: SQLiteJournal,
         _ world: World,
+        clock: TestClock,
         owner: String = "test",
         lease: Int64 = 2000,
         untilIdle: Bool = true,
@@ -27,15 +28,21 @@ struct EngineTests {
     ) -> Engine<WorldExecutor> {
         Engine(
             journal: journal,
-            executor: WorldExecutor(world: world, clock: SystemClock()),
+            executor: WorldExecutor(world: world, clock: clock),
+            clock: clock,
             options: EngineOptions(owner: owner, concurrency: 16, leaseMilliseconds: lease, pollMilliseconds: 10, untilIdle: untilIdle, exclusive: exclusive)
         )
     }
 
+    /// Runs `engine` to its end, test time moving by itself.
+    static func run(_ engine: Engine<WorldExecutor>, _ clock: TestClock) async throws -> EngineSummary {
+        try await clock.advancing { try await engine.run() }
+    }
+
     /// A worker ("first") that drives the journal's runs until `condition` holds, then stops
     /// without another word, as one that died: its leases are left to run out.
-    static func workerDies(_ journal: SQLiteJournal, _ world: World, lease: Int64, when condition: () async -> Bool) async throws {
-        let first = Task { try await engine(journal, world, owner: "first", lease: lease, untilIdle: false).run() }
+    static func workerDies(_ journal: SQLiteJournal, _ world: World, clock: TestClock, lease: Int64, when condition: () async -> Bool) async throws {
+        let first = Task { try await run(engine(journal, world, clock: clock, owner: "first", lease: lease, untilIdle: false), clock) }
         try await eventually(condition)
         first.cancel()
         _ = try? await first.value
@@ -55,11 +62,12 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
+        let clock = TestClock()
         for _ in 0..<20 {
-            _ = try await journal.submit(Self.spec(), at: SystemClock().now())
+            _ = try await journal.submit(Self.spec(), at: clock.now())
         }
         let world = World()
-        let summary = try await Self.engine(journal, world).run()
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock), clock)
         #expect(summary.finished == 20)
         #expect(try journal.runs().allSatisfy { $0.stateName == "succeeded" })
         #expect(await world.alive.isEmpty)
@@ -75,10 +83,11 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
-        let submitted = try await journal.submit(Self.spec(steps: 1, attempts: 2), at: SystemClock().now())
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 1, attempts: 2), at: clock.now())
         let world = World()
         await world.failCommands(1)
-        _ = try await Self.engine(journal, world).run()
+        _ = try await Self.run(Self.engine(journal, world, clock: clock), clock)
         let records = try journal.records(of: submitted.run)
         let states = try records.compactMap { try $0.stateJSON().flatMap { try SandboxJobState(json: $0).name } }
         #expect(states.contains("retryWait"))
@@ -91,12 +100,13 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
         let world = World()
         await world.hang(kind: "runStep")
-        try await Self.workerDies(journal, world, lease: 300) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
-        let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 300), clock)
         #expect(summary.finished == 1)
         #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
         #expect(try journal.run(matching: submitted.run.id.value).leaseEpoch == 2)
@@ -110,12 +120,13 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
         let world = World()
         await world.hangAfterCommand(true)
-        try await Self.workerDies(journal, world, lease: 300) { await world.starts.count == 1 }
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
         await world.hangAfterCommand(false)
-        _ = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        _ = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 300), clock)
         #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
         #expect(await world.starts.count == 2)
         #expect(await world.starts.values.allSatisfy { $0 == 1 })
@@ -127,18 +138,20 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
         let world = World()
         await world.hang(kind: "runStep")
-        try await Self.workerDies(journal, world, lease: 60_000) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
+        try await Self.workerDies(journal, world, clock: clock, lease: 60_000) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
         // The dead worker's lease runs for another minute: only a worker that knows it is the
         // journal's only owner may take the run now.
-        #expect(try journal.runnable(at: SystemClock().now()).isEmpty)
-        #expect(try journal.runnable(at: SystemClock().now(), ignoringLeases: true).map(\.run) == [submitted.run])
-        let started = ContinuousClock.now
-        let summary = try await Self.engine(journal, world, owner: "second", lease: 60_000, exclusive: true).run()
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(try journal.runnable(at: clock.now()).isEmpty)
+        #expect(try journal.runnable(at: clock.now(), ignoringLeases: true).map(\.run) == [submitted.run])
+        let deadLeaseEnds = try journal.run(matching: submitted.run.id.value).leaseExpiresAt
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 60_000, exclusive: true), clock)
+        // Finished in test time before the dead worker's lease would have let anyone else in.
+        #expect(clock.now() < deadLeaseEnds ?? clock.now())
         #expect(summary.finished == 1)
         let run = try journal.run(matching: submitted.run.id.value)
         #expect(run.stateName == "succeeded")
@@ -152,16 +165,17 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
+        let clock = TestClock()
         // Backoff 60 s, far beyond two lease periods (4 s): the run parks in retryWait.
         let spec = JobSpec(
             kind: .shell,
             name: "backoff",
             steps: [StepSpec(name: "s", run: "true", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: 2, backoffMilliseconds: 60_000))]
         )
-        let submitted = try await journal.submit(spec, at: SystemClock().now())
+        let submitted = try await journal.submit(spec, at: clock.now())
         let world = World()
         await world.failCommands(1)
-        let summary = try await Self.engine(journal, world).run()
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock), clock)
         #expect(summary.parked == 1)
         #expect(try journal.run(matching: submitted.run.id.value).stateName == "retryWait")
         #expect(await world.alive.count == 1)
@@ -173,11 +187,12 @@ struct EngineTests {
         let directory = TemporaryDirectory()
         let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
         defer { journal.close() }
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: SystemClock().now())
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
         let world = World()
         await world.loseCommands(1)
-        try await Self.workerDies(journal, world, lease: 300) { await world.starts.count == 1 }
-        let summary = try await Self.engine(journal, world, owner: "second", lease: 300).run()
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 300), clock)
         #expect(summary.parked == 1)
         let state = try journal.run(matching: submitted.run.id.value).stateName
         #expect(state == "needsAttention")

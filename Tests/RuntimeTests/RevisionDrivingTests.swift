@@ -40,7 +40,7 @@ struct RevisionDrivingTests {
         defer { journal.close() }
         // The step fails once; revision 1 retries after its 300 ms backoff, revision 2 at once.
         let spec = JobSpec(kind: .shell, steps: [StepSpec(name: "flaky", run: "x", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: 2, backoffMilliseconds: 300))])
-        let clock = SystemClock()
+        let clock = TestClock()
         let old = try await journal.submit(SandboxJob.self, input: spec, label: "r1", idempotencyKey: nil, at: clock.now())
         let new = try await journal.submit(RevisedSandboxJob.self, input: spec, label: "r2", idempotencyKey: nil, at: clock.now())
         let world = World()
@@ -48,9 +48,10 @@ struct RevisionDrivingTests {
         let engine = Engine(
             journal: journal,
             executor: RevisedExecutor(base: WorldExecutor(world: world, clock: clock)),
+            clock: clock,
             options: EngineOptions(owner: "test", concurrency: 4, leaseMilliseconds: 5000, pollMilliseconds: 10, untilIdle: true)
         )
-        let summary = try await engine.run()
+        let summary = try await clock.advancing { try await engine.run() }
         #expect(summary.finished == 2)
         #expect(summary.broken == [])
         for run in [old.run, new.run] {

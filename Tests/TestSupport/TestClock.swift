@@ -19,6 +19,8 @@ public final class TestClock: RuntimeClock {
         var now: Timestamp
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
+        /// Moves on whenever a task starts or stops sleeping.
+        var changes: UInt64 = 0
     }
 
     private let state: Mutex<State>
@@ -55,6 +57,7 @@ public final class TestClock: RuntimeClock {
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= state.now { return .success(()) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    state.changes &+= 1
                     return nil
                 }
                 if let resumeNow { continuation.resume(with: resumeNow) }
@@ -62,6 +65,7 @@ public final class TestClock: RuntimeClock {
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in
                 guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                state.changes &+= 1
                 return state.sleepers.remove(at: index)
             }
             sleeper?.continuation.resume(throwing: CancellationError())
@@ -82,10 +86,33 @@ public final class TestClock: RuntimeClock {
             let now = state.now
             let due = state.sleepers.filter { $0.deadline <= now }.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
             state.sleepers.removeAll { $0.deadline <= now }
+            state.changes &+= UInt64(due.count)
             return due
         }
         for sleeper in due {
             sleeper.continuation.resume()
         }
+    }
+
+    /// Runs `operation` while time moves by itself: whenever the tasks sleeping on the clock
+    /// have stayed the same for a moment of real time (everything else is waiting on them), the
+    /// clock jumps to the earliest deadline. A poll every few milliseconds of test time, a
+    /// lease of minutes or a backoff of an hour all pass in a few real milliseconds, in order.
+    public func advancing<T: Sendable>(_ operation: () async throws -> T) async throws -> T {
+        let mover = Task {
+            var seen: UInt64 = .max
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(1))
+                let (changes, next) = state.withLock { ($0.changes, $0.sleepers.map(\.deadline).min()) }
+                if changes == seen, let next {
+                    advance(to: next)
+                    seen = .max
+                } else {
+                    seen = changes
+                }
+            }
+        }
+        defer { mover.cancel() }
+        return try await operation()
     }
 }
