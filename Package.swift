@@ -43,9 +43,17 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
         ),
         .target(
+            name: "SystemSupport",
+            dependencies: [
+                "RunStateMachine",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "SandboxSupervisor",
             dependencies: [
                 "RunStateMachine",
+                "SystemSupport",
                 "CSandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -68,6 +76,7 @@ let package = Package(
             name: "Effects",
             dependencies: [
                 "RunStateMachine",
+                "SystemSupport",
                 "SandboxSupervisor",
                 "CSandbox",
                 "Failpoints",
@@ -85,9 +94,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["RunStateMachine", "Journal", "Effects", "Runtime", "SystemSupport"]
+        ),
         .executableTarget(
             name: "worker",
             dependencies: [
+                "Benchmarks",
                 "RunStateMachine",
                 "Journal",
                 "Runtime",
@@ -125,12 +139,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Journal", "RunStateMachine", "Effects", "TestSupport", "runlog-supervisor"]
+            dependencies: ["Runtime", "Journal", "RunStateMachine", "Effects", "Benchmarks", "TestSupport", "runlog-supervisor"]
         ),
 .testTarget(
             name: "EffectsTests",
             dependencies: [
-                "Effects", "SandboxSupervisor", "RunStateMachine", "TestSupport", "runlog-supervisor",
+                "Effects", "SandboxSupervisor", "SystemSupport", "RunStateMachine", "TestSupport", "runlog-supervisor",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

@@ -14,9 +14,9 @@ public enum RecordFuzzCheck {
             guard let json = try? JSONValue.parse(line), let record = try? JournalRecord(json: json) else { continue }
             records.append(record)
             // What the command line decodes from a record to show it.
-            _ = record.decodedIntents(as: SandboxJobEffect.self).map(\.effect.description)
-            _ = record.decodedEvent(as: SandboxJobEvent.self)?.description
-            _ = record.decodedAbandons()
+            _ = (try? record.decodedIntents(as: SandboxJobEffect.self))?.map(\.effect.description)
+            _ = (try? record.decodedEvent(as: SandboxJobEvent.self))??.description
+            _ = try? record.decodedAbandons()
             _ = record.at.description
             if let state = try? record.stateJSON().map(SandboxJobState.init(json:)) {
                 _ = state.description

@@ -1,3 +1,4 @@
+import CSQLite
 import RunStateMachine
 
 extension SQLiteJournal {
@@ -18,9 +19,19 @@ extension SQLiteJournal {
             + (schema >= 3 ? "format" : "1")
     }
 
-    static func summary(_ row: SQLiteStatement) -> RunSummary {
-        RunSummary(
-            run: RunRef(id: RunID(row.text(1)) ?? RunID("00000000000000000000000000")!, number: row.int64(0)),
+    /// Reads a run summary from a row selected with ``summaryColumns``.
+    ///
+    /// - Throws: `SQLITE_CORRUPT` (a ``JournalError/Code/corrupt`` for callers) if the row's run
+    ///   id is malformed: the row is reported, never passed on under a made-up id.
+    static func summary(_ row: SQLiteStatement) throws(SQLiteError) -> RunSummary {
+        guard let id = RunID(row.text(1)) else {
+            throw SQLiteError(
+                code: SQLITE_CORRUPT,
+                message: "run row \(row.int64(0)) has a malformed id '\(row.text(1).prefix(40))' in the runs table; run 'worker verify'"
+            )
+        }
+        return RunSummary(
+            run: RunRef(id: id, number: row.int64(0)),
             machine: row.text(2),
             machineVersion: row.text(3),
             name: row.optionalText(4),
@@ -82,7 +93,7 @@ extension SQLiteJournal {
             if case .state(let name) = filter { query.bind(1, name) }
             var result: [RunSummary] = []
             while try query.step() {
-                result.append(Self.summary(query))
+                result.append(try Self.summary(query))
             }
             return result
         }
@@ -106,7 +117,7 @@ extension SQLiteJournal {
             query.bind(2, limit)
             var result: [RunSummary] = []
             while try query.step() {
-                result.append(Self.summary(query))
+                result.append(try Self.summary(query))
             }
             return result
         }
@@ -127,7 +138,7 @@ extension SQLiteJournal {
             query.bind(2, prefix + "\u{7F}")
             var result: [RunSummary] = []
             while try query.step() {
-                result.append(Self.summary(query))
+                result.append(try Self.summary(query))
             }
             return result
         }

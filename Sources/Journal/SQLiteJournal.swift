@@ -112,7 +112,7 @@ public final class SQLiteJournal: Sendable {
     }
 
     /// Runs a read on a free read-only connection.
-    func read<Value: Sendable>(_ body: (SQLiteConnection) throws(SQLiteError) -> Value) throws(JournalError) -> Value {
+    package func read<Value: Sendable>(_ body: (SQLiteConnection) throws(SQLiteError) -> Value) throws(JournalError) -> Value {
         try readers.read(body)
     }
 }

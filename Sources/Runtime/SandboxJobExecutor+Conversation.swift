@@ -6,8 +6,8 @@ extension AgentConversation {
     static func load(_ run: RunRef, from journal: any JournalStore) async throws(JournalError) -> AgentConversation {
         var conversation = AgentConversation()
         for record in try await journal.records(of: run) {
-            guard let event = record.decodedEvent(as: SandboxJobEvent.self) else { continue }
-            conversation.record(event: event, intents: record.decodedIntents(as: SandboxJobEffect.self))
+            guard let event = try record.decodedEvent(as: SandboxJobEvent.self) else { continue }
+            conversation.record(event: event, intents: try record.decodedIntents(as: SandboxJobEffect.self))
         }
         return conversation
     }

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// A command a supervisor started and has not finished recording.
 struct RunningCommand {
     /// The command's key.

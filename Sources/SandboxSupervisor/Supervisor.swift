@@ -1,5 +1,6 @@
 import CSandbox
 import RunStateMachine
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Effects
 import Foundation
 import RunStateMachine
 import SandboxSupervisor
+import SystemSupport
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Effects
 import Foundation
 import RunStateMachine
 import SandboxSupervisor
+import SystemSupport
 import TestSupport
 
 /// A local sandbox provider rooted in a fresh temporary directory, and helpers for tests.

@@ -2,8 +2,9 @@ import Effects
 import Foundation
 import RunStateMachine
 import SandboxSupervisor
-import TestSupport
+import SystemSupport
 import Testing
+import TestSupport
 
 /// The escape checklist of the reliability reference (C19), each probe run as sandboxed code.
 @Suite("Sandbox containment", .serialized)

@@ -1,5 +1,6 @@
 import PropertyBased
 import SandboxSupervisor
+import SystemSupport
 import Testing
 
 @Suite("Secret redaction of command output")

@@ -76,4 +76,38 @@ struct HostileRowTests {
             _ = try await journal.submit(testSpec(key: "k"), at: t0)
         }
     }
+
+    @Test("a malformed run id in the runs table is a typed corrupt error from every query, never a made-up id")
+    func malformedRunID() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        let run = try await journal.submit(testSpec(), at: t0).run
+        try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE run_no = \(run.number)")
+        #expect(throws: JournalError(.corrupt, "")) { _ = try journal.runs() }
+        #expect(throws: JournalError(.corrupt, "")) { _ = try journal.runnable(at: t0) }
+        #expect(throws: JournalError(.corrupt, "")) { _ = try journal.run(matching: "not an id") }
+    }
+
+    @Test("a record whose intents or event are damaged is a typed corrupt error naming the record, never fewer intents")
+    func damagedIntents() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("j.sqlite")
+        let journal = try SQLiteJournal.open(path: path)
+        defer { journal.close() }
+        var run = try await submitAndLease(journal)
+        try await run.apply(.start, at: t0)
+        let start = try #require(try journal.records(of: run.lease.run).last)
+        #expect(try start.decodedIntents(as: SandboxJobEffect.self).count == 1)
+        try rawSQL(path, VerifyTests.dropTriggers + "UPDATE journal SET intents = '[{\"id\": \"x\"}]', event = '{}' WHERE seq = \(start.seq)")
+        let damaged = try #require(try journal.records(of: run.lease.run).last)
+        #expect(throws: JournalError(.corrupt, "")) { _ = try damaged.decodedIntents(as: SandboxJobEffect.self) }
+        #expect(throws: JournalError(.corrupt, "")) { _ = try damaged.decodedEvent(as: SandboxJobEvent.self) }
+        do {
+            _ = try damaged.decodedIntents(as: SandboxJobEffect.self)
+        } catch {
+            #expect(error.message.contains("record \(start.seq)"))
+        }
+    }
 }

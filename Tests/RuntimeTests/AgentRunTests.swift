@@ -15,7 +15,7 @@ struct AgentRunTests {
     static let hello = AgentSpec(model: "claude-fake", prompt: "Create hello.txt containing hi, then show it.", maxTurns: 5)
 
     static func events(_ f: Fixture, _ run: RunRef) throws -> [SandboxJobEvent] {
-        try f.journal.records(of: run).compactMap { $0.decodedEvent(as: SandboxJobEvent.self) }
+        try f.journal.records(of: run).compactMap { try $0.decodedEvent(as: SandboxJobEvent.self) }
     }
 
     /// The loopback model API and E2B that a test's runs call.

@@ -64,7 +64,7 @@ struct RevisionDrivingTests {
             let records = try journal.records(of: run)
             for record in records {
                 guard case .retryWait(_, let notBefore)? = try? record.stateJSON().map(SandboxJobState.init(json:)),
-                    case .stepFinished(_, _, let at)? = record.decodedEvent(as: SandboxJobEvent.self)
+                    case .stepFinished(_, _, let at)? = try record.decodedEvent(as: SandboxJobEvent.self)
                 else { continue }
                 return (at, notBefore)
             }

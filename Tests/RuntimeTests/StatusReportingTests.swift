@@ -29,7 +29,7 @@ struct StatusReportingTests {
         let row = try #require(fake.rows("runs").first { $0["run_id"] == .string(ok.id.value) })
         #expect(row["status"] == "succeeded")
         let reporting = try f.journal.records(of: ok).last { record in
-            record.decodedIntents(as: SandboxJobEffect.self).contains { if case .reportStatus = $0.effect { true } else { false } }
+            try record.decodedIntents(as: SandboxJobEffect.self).contains { if case .reportStatus = $0.effect { true } else { false } }
         }
         #expect(row["seq"] == .int(Int64(try #require(reporting).runSeq)))
 
@@ -41,7 +41,7 @@ struct StatusReportingTests {
         #expect(try f.state(failing) == "failed")
         let failed = try #require(fake.rows("runs").first { $0["run_id"] == .string(failing.id.value) })
         #expect(failed["status"] == "failed")
-        let reportFailures = try f.journal.records(of: failing).compactMap { $0.decodedEvent(as: SandboxJobEvent.self) }.filter {
+        let reportFailures = try f.journal.records(of: failing).compactMap { try $0.decodedEvent(as: SandboxJobEvent.self) }.filter {
             if case .statusReportFailed(_, _, true, _) = $0 { true } else { false }
         }
         #expect(reportFailures.count == 2)

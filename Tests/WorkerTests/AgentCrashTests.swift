@@ -64,7 +64,7 @@ struct AgentCrashTests {
         var ids: [String] = []
         for run in try journal.runs() {
             for record in try journal.records(of: run.run) {
-                if case .modelResponded(_, let response)? = record.decodedEvent(as: SandboxJobEvent.self), let id = response.requestID {
+                if case .modelResponded(_, let response)? = try record.decodedEvent(as: SandboxJobEvent.self), let id = response.requestID {
                     ids.append(id)
                 }
             }

@@ -1,6 +1,6 @@
 import RunStateMachine
-import SandboxSupervisor
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

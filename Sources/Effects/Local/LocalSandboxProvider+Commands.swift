@@ -2,6 +2,7 @@ import Crypto
 import Failpoints
 import RunStateMachine
 import SandboxSupervisor
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import CSandbox
 import Failpoints
 import RunStateMachine
 import SandboxSupervisor
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import SandboxSupervisor
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

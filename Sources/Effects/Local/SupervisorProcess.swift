@@ -1,5 +1,6 @@
 import CSandbox
 import SandboxSupervisor
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

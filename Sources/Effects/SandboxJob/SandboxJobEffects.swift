@@ -1,6 +1,6 @@
 import Failpoints
 import RunStateMachine
-import SandboxSupervisor
+import SystemSupport
 
 /// Performs and reconciles the effects of ``SandboxJob`` runs with a sandbox provider.
 ///

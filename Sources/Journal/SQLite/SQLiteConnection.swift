@@ -8,14 +8,14 @@ import CSQLite
 /// - Important: It is `@unchecked Sendable` so it can be handed to the thread that uses it;
 ///   every connection has exactly one user at a time: the writer thread owns the writer
 ///   connection, and the reader connection is only used inside its `Mutex`.
-final class SQLiteConnection: @unchecked Sendable {
+package final class SQLiteConnection: @unchecked Sendable {
     private(set) var handle: OpaquePointer?
     let path: String
     private var cache: [UnsafeRawPointer: SQLiteStatement] = [:]
     private var cacheByText: [String: SQLiteStatement] = [:]
 
     /// Opens (and, unless `readOnly`, creates) the database at `path`.
-    init(path: String, readOnly: Bool) throws(SQLiteError) {
+    package init(path: String, readOnly: Bool) throws(SQLiteError) {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -34,7 +34,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Finalizes cached statements and closes the connection.
-    func close() {
+    package func close() {
         cache.removeAll()
         cacheByText.removeAll()
         if let handle {
@@ -48,7 +48,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs one or more statements that return no rows.
-    func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         var message: UnsafeMutablePointer<CChar>?
         let status = sqlite3_exec(handle, sql, nil, nil, &message)
         if status != SQLITE_OK {
@@ -60,7 +60,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// A prepared statement for the literal `sql`, reused across calls (the cache is keyed by
     /// the literal's address, so a lookup does not hash the SQL text).
-    func statement(_ sql: StaticString) throws(SQLiteError) -> SQLiteStatement {
+    package func statement(_ sql: StaticString) throws(SQLiteError) -> SQLiteStatement {
         let key = UnsafeRawPointer(sql.utf8Start)
         if let cached = cache[key] {
             return cached
@@ -82,7 +82,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A new prepared statement for `sql`.
-    func prepare(_ sql: String, persistent: Bool = false) throws(SQLiteError) -> SQLiteStatement {
+    package func prepare(_ sql: String, persistent: Bool = false) throws(SQLiteError) -> SQLiteStatement {
         var pointer: OpaquePointer?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         guard sqlite3_prepare_v3(handle, sql, -1, flags, &pointer, nil) == SQLITE_OK, let pointer else {

@@ -1,7 +1,7 @@
 import CSQLite
 
 /// A prepared statement. Parameters are 1-based, columns 0-based, as in SQLite's C API.
-final class SQLiteStatement {
+package final class SQLiteStatement {
     private let pointer: OpaquePointer
     let sql: String
     private unowned let connection: SQLiteConnection
@@ -59,7 +59,7 @@ final class SQLiteStatement {
         }
     }
 
-    func bind(blob index: Int32, _ bytes: [UInt8]) {
+    package func bind(blob index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
             _ = sqlite3_bind_blob(pointer, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(buffer.count), runlog_sqlite_transient)
         }
@@ -67,7 +67,7 @@ final class SQLiteStatement {
 
     /// Advances to the next row; `false` when done.
     @discardableResult
-    func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         switch sqlite3_step(pointer) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -79,7 +79,7 @@ final class SQLiteStatement {
     }
 
     /// Runs a statement that returns no rows, then resets it.
-    func run() throws(SQLiteError) {
+    package func run() throws(SQLiteError) {
         defer { reset() }
         try step()
     }
@@ -92,7 +92,7 @@ final class SQLiteStatement {
         sqlite3_column_int64(pointer, column)
     }
 
-    func int(_ column: Int32) -> Int {
+    package func int(_ column: Int32) -> Int {
         Int(sqlite3_column_int64(pointer, column))
     }
 

@@ -59,7 +59,7 @@ extension DemoCommand {
             var cost = RunCost()
             let records = try await journal.records(of: run)
             for record in records {
-                guard let event = record.decodedEvent(as: SandboxJobEvent.self) else { continue }
+                guard let event = try record.decodedEvent(as: SandboxJobEvent.self) else { continue }
                 cost.record(event, at: record.at)
                 for line in Self.transcriptLines(event) { print("  \(line)") }
             }

@@ -1,10 +1,10 @@
 import ArgumentParser
-import FoundationEssentials
 import Effects
+import FoundationEssentials
 import Journal
 import RunStateMachine
 import Runtime
-import SandboxSupervisor
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -10,31 +10,26 @@ struct HistoryCommand: AsyncParsableCommand {
         discussion: "With --json, prints the run's journal records exactly as stored (one JSON object per line)."
     )
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var selection: RunSelection
 
-    @Argument(help: "The run id (or a unique prefix).")
-    var run: String
+    private var options: GlobalOptions { selection.options }
 
     func run() async throws {
-        try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
-            defer { journal.close() }
-            let summary = try await journal.run(matching: run)
-            let records = try await journal.records(of: summary.run)
+        try await selection.withRecords { summary, records in
             if options.json {
                 for record in records {
                     Console.printJSON(record.json)
                 }
                 return
             }
-            let view = RunView(summary: summary, records: records)
+            let view = try RunView(summary: summary, records: records)
             print("run \(summary.run.id)\(summary.name.map { "  \"\($0)\"" } ?? "")  (\(summary.stateName))")
             var rows: [[String]] = []
             for record in records {
                 let state = record.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }?.name ?? ""
                 let answers = record.answers.map { " [answers \($0)]" } ?? ""
                 rows.append(["\(record.runSeq)", "\(record.at)", view.describe(record) + answers, state.isEmpty ? "" : "→ \(state)"])
-                for intent in record.decodedIntents(as: SandboxJobEffect.self) {
+                for intent in try record.decodedIntents(as: SandboxJobEffect.self) {
                     let fate = view.intents[intent.id]?.fate ?? "pending"
                     rows.append(["", "", "  ⇢ \(intent.id) \(intent.effect) [\(intent.policy.rawValue)], \(fate)", ""])
                 }

@@ -14,17 +14,13 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var selection: RunSelection
 
-    @Argument(help: "The run id (or a unique prefix).")
-    var run: String
+    private var options: GlobalOptions { selection.options }
 
     func run() async throws {
-        try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
-            defer { journal.close() }
-            let summary = try await journal.run(matching: run)
-            let replay = MachineRegistry.standard.replay(try await journal.records(of: summary.run), keepSteps: true)
+        try await selection.withRecords { summary, records in
+            let replay = MachineRegistry.standard.replay(records, keepSteps: true)
             if options.json {
                 var object: JSONObject = [
                     "run": .string(summary.run.id.value),

@@ -10,17 +10,13 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: "RUN is a run id or a unique prefix of one (at least four characters)."
     )
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var selection: RunSelection
 
-    @Argument(help: "The run id (or a unique prefix).")
-    var run: String
+    private var options: GlobalOptions { selection.options }
 
     func run() async throws {
-        try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
-            defer { journal.close() }
-            let summary = try await journal.run(matching: run)
-            let view = RunView(summary: summary, records: try await journal.records(of: summary.run))
+        try await selection.withRecords { summary, records in
+            let view = try RunView(summary: summary, records: records)
             if options.json {
                 var object: JSONObject = ["run": summary.json]
                 if let state = view.state { object["stateDetail"] = state.json }

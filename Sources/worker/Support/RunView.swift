@@ -29,22 +29,24 @@ struct RunView {
     /// Tokens, model calls and sandbox time so far.
     private(set) var cost = RunCost()
 
-    init(summary: RunSummary, records: [JournalRecord]) {
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/corrupt`` if a record's intents,
+    ///   abandoned intents or event do not decode.
+    init(summary: RunSummary, records: [JournalRecord]) throws(JournalError) {
         self.summary = summary
         self.records = records
         creation = records.first.flatMap { try? RunCreation(payload: $0.event) }
         state = records.last(where: { $0.state != nil })?.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }
         for record in records {
-            for intent in record.decodedIntents(as: SandboxJobEffect.self) {
+            for intent in try record.decodedIntents(as: SandboxJobEffect.self) {
                 intents[intent.id] = Intent(id: intent.id, effect: intent.effect, policy: intent.policy)
             }
             if let answered = record.answers {
                 intents[answered]?.answeredBy = record.runSeq
             }
-            for abandoned in record.decodedAbandons() {
+            for abandoned in try record.decodedAbandons() {
                 intents[abandoned]?.abandonedBy = record.runSeq
             }
-            if let event = record.decodedEvent(as: SandboxJobEvent.self) {
+            if let event = try record.decodedEvent(as: SandboxJobEvent.self) {
                 cost.record(event, at: record.at)
             }
         }

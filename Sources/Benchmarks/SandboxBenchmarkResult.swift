@@ -1,5 +1,7 @@
+import Effects
+import Journal
 import RunStateMachine
-
+import Runtime
 /// The figures `worker bench sandbox` prints.
 public struct SandboxBenchmarkResult: Sendable {
     /// Timed sandboxes.

@@ -1,6 +1,8 @@
+import Effects
+import Journal
 import RunStateMachine
-import SandboxSupervisor
-
+import Runtime
+import SystemSupport
 /// Measures local sandboxes: from asking for a sandbox to the exit of `true` run in it.
 ///
 /// Each iteration creates a sandbox (its supervisor is started and confirms it is listening),

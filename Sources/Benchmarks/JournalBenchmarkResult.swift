@@ -1,5 +1,7 @@
+import Effects
+import Journal
 import RunStateMachine
-
+import Runtime
 /// The figures `worker bench journal` prints, all measured in one run on one file system.
 public struct JournalBenchmarkResult: Sendable {
     /// Journal appends per second by one appender (transitions computed beforehand).

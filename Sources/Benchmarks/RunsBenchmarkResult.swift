@@ -1,5 +1,7 @@
+import Effects
+import Journal
 import RunStateMachine
-
+import Runtime
 /// The figures `worker bench runs` prints.
 public struct RunsBenchmarkResult: Sendable {
     /// Runs driven to success per second by a worker with concurrency 1.

@@ -1,5 +1,7 @@
+import Effects
+import Journal
 import RunStateMachine
-
+import Runtime
 /// The figures `worker bench recovery` prints.
 public struct RecoveryBenchmarkResult: Sendable {
     /// Runs in flight when the worker stopped.

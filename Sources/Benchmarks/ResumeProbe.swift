@@ -1,5 +1,7 @@
+import Effects
 import Journal
 import RunStateMachine
+import Runtime
 import Synchronization
 
 /// An executor that forwards to another and notes when runs resume: the moment each run's first

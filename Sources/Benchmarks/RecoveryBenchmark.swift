@@ -1,7 +1,7 @@
 import Effects
 import Journal
 import RunStateMachine
-
+import Runtime
 /// Measures recovery: a worker with many runs in flight stops, and a new one resumes them.
 ///
 /// A first engine drives 3-step ``SandboxJob`` runs (with an ``InstantSandboxProvider`` whose

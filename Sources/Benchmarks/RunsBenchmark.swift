@@ -1,7 +1,7 @@
 import Effects
 import Journal
 import RunStateMachine
-
+import Runtime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

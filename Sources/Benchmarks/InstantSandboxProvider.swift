@@ -1,4 +1,7 @@
+import Effects
+import Journal
 import RunStateMachine
+import Runtime
 import Synchronization
 
 /// Sandboxes that are entries in this process's memory, whose commands run nothing and exit 0
