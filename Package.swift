@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "RunStateMachine", "Journal", "Effects", "Failpoints",
+                "RunStateMachine", "Journal", "Effects", "SystemSupport", "Failpoints",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -165,6 +165,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "RunStateMachine",
+                "Journal",
                 "Runtime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -57,7 +57,7 @@ public enum RunsBenchmark {
     /// An executor of sandbox jobs whose sandboxes are `provider`'s.
     public static func executor(_ provider: InstantSandboxProvider, clock: any RuntimeClock) -> SandboxJobExecutor {
         SandboxJobExecutor(
-            effects: SandboxJobEffects(local: provider, secrets: SecretStore(values: [:]), artifactsDirectory: "/nonexistent", now: { clock.now() })
+            performer: SandboxJobPerformer(local: provider, secrets: SecretStore(values: [:]), artifactsDirectory: "/nonexistent", now: { clock.now() })
         )
     }
 

@@ -28,7 +28,7 @@ public enum SandboxBenchmark {
                 effectKey: "bench/\(iteration)",
                 epoch: 1,
                 spec: SandboxSpec(isolation: isolation),
-                leaseUntil: Timestamp(milliseconds: WallClock.nowMilliseconds() + 60_000)
+                leaseUntil: WallClock.now().adding(milliseconds: 60_000)
             )
             let started = clock.now
             let sandbox = try await provider.create(request)

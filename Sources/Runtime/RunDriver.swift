@@ -74,7 +74,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             reply = .leaseLost
                         }
                     case .dispatch(let intents):
-                        Failpoint.hit(Failpoint.beforeDispatch)
+                        Failpoint.hit(.beforeDispatch)
                         for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
                     case .redispatch(let intents):
                         for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
@@ -142,9 +142,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     private func perform(_ intent: EffectIntent<Machine.Effect>, _ context: EffectContext<Machine>, in group: inout ThrowingTaskGroup<Input, any Error>) {
         group.addTask { [executor] in
             do {
-                Failpoint.hit(Failpoint.beforeEffect)
+                Failpoint.hit(.beforeEffect)
                 let outcome = try await executor.perform(intent, context: context)
-                Failpoint.hit(Failpoint.afterEffect)
+                Failpoint.hit(.afterEffect)
                 return .outcome(outcome)
             } catch {
                 // Shutdown: the effect is left to the next owner, whatever the executor threw

@@ -1,4 +1,5 @@
 import RunStateMachine
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -24,11 +25,9 @@ public struct SystemClock: RuntimeClock {
     /// Creates the system clock.
     public init() {}
 
-    /// `CLOCK_REALTIME`, in milliseconds.
+    /// The wall clock (`CLOCK_REALTIME`), in milliseconds.
     public func now() -> Timestamp {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Timestamp(milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+        WallClock.now()
     }
 
     /// Sleeps for the wall-clock distance to `deadline`.

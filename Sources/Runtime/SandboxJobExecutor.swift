@@ -2,24 +2,24 @@ import Effects
 import Journal
 import RunStateMachine
 
-/// The executor of ``SandboxJob`` runs: the engine's side of ``SandboxJobEffects``.
+/// The executor of ``SandboxJob`` runs: the engine's side of ``SandboxJobPerformer``.
 public struct SandboxJobExecutor: EffectExecutor {
     /// The machine it executes.
     public typealias Machine = SandboxJob
 
-    /// The effects.
-    public let effects: SandboxJobEffects
+    /// Performs the effects.
+    public let performer: SandboxJobPerformer
 
     /// Creates the executor.
-    public init(effects: SandboxJobEffects) {
-        self.effects = effects
+    public init(performer: SandboxJobPerformer) {
+        self.performer = performer
     }
 
-    private func target(_ context: EffectContext<SandboxJob>) -> SandboxJobEffects.Target {
-        SandboxJobEffects.Target(runID: context.run.id.value, job: context.machine, epoch: context.epoch, key: context.key)
+    private func target(_ context: EffectContext<SandboxJob>) -> SandboxJobPerformer.Target {
+        SandboxJobPerformer.Target(runID: context.run.id.value, job: context.machine, epoch: context.epoch, key: context.key)
     }
 
-    /// Performs the effect; see ``SandboxJobEffects/perform(_:for:)``. A model or tool call is
+    /// Performs the effect; see ``SandboxJobPerformer/perform(_:for:)``. A model or tool call is
     /// given the agent's conversation as the journal has it.
     public func perform(_ intent: EffectIntent<SandboxJobEffect>, context: EffectContext<SandboxJob>) async throws -> SandboxJobEvent {
         var target = target(context)
@@ -35,7 +35,7 @@ public struct SandboxJobExecutor: EffectExecutor {
         default:
             break
         }
-        return try await effects.perform(intent, for: target)
+        return try await performer.perform(intent, for: target)
     }
 
     private func unreadable(_ intent: EffectIntent<SandboxJobEffect>, _ error: JournalError) -> SandboxJobEvent {
@@ -43,29 +43,29 @@ public struct SandboxJobExecutor: EffectExecutor {
         if case .runTool = intent.effect {
             return .toolFinished(intent: intent.id, result: ToolResult(isError: true, content: "The tool call was not run: \(reason)."))
         }
-        return .modelCallFailed(intent: intent.id, reason: reason, retryable: true, retryAfterMilliseconds: nil, at: effects.now())
+        return .modelCallFailed(intent: intent.id, reason: reason, retryable: true, retryAfterMilliseconds: nil, at: performer.now())
     }
 
-    /// Reconciles the effect; see ``SandboxJobEffects/reconcile(_:for:)``.
+    /// Reconciles the effect; see ``SandboxJobPerformer/reconcile(_:for:)``.
     public func reconcile(_ intent: EffectIntent<SandboxJobEffect>, context: EffectContext<SandboxJob>) async -> ReconcileFinding<SandboxJobEvent> {
-        await effects.reconcile(intent, for: target(context))
+        await performer.reconcile(intent, for: target(context))
     }
 
     /// Keeps the sandbox the state holds alive.
     public func driving(_ state: SandboxJobState, run: RunRef, machine: SandboxJob) async {
-        await effects.driving(state, for: run.id.value, job: machine)
+        await performer.driving(state, for: run.id.value, job: machine)
     }
 
     /// Stops renewing the run's sandbox.
     public func released(_ run: RunRef) async {
-        await effects.released(run.id.value)
+        await performer.released(run.id.value)
     }
 
     /// Kills every sandbox whose run the journal has as finished or does not know (nothing if
     /// the journal cannot be read).
     public func sweepOrphans(in journal: any JournalStore) async -> [String] {
         guard let unfinished = try? await journal.unfinishedRunIDs() else { return [] }
-        let killed = await effects.sweepOrphans { runID in unfinished.contains(runID) }
+        let killed = await performer.sweepOrphans { runID in unfinished.contains(runID) }
         return killed.map { "killed orphan sandbox \($0)" }
     }
 }

@@ -4,9 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// The two clocks a supervisor needs: wall time for records and leases (shared with the worker,
-/// which may be another process), monotonic time for timeouts.
+import RunStateMachine
+
+/// The one place wall time is read (the worker's clock, the command line's, the supervisor's):
+/// wall time for records, leases and deadlines (shared between processes), monotonic time for
+/// timeouts. Machines never read a clock; time reaches them as event data.
 public enum WallClock {
+    /// The current wall-clock time.
+    public static func now() -> Timestamp {
+        Timestamp(milliseconds: nowMilliseconds())
+    }
+
     /// Milliseconds since the Unix epoch.
     public static func nowMilliseconds() -> Int64 {
         var spec = timespec()

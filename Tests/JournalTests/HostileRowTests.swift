@@ -14,8 +14,8 @@ struct HostileRowTests {
         let path = directory.file("j.sqlite")
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
-        let first = try await journal.submit(testSpec(), at: t0)
-        let second = try await journal.submit(testSpec(), at: t0)
+        let first = try await journal.submit(TestJobs.shell(), at: t0)
+        let second = try await journal.submit(TestJobs.shell(), at: t0)
         try rawSQL(path, "UPDATE run_heads SET lease_epoch = 9223372036854775807 WHERE run_no = \(first.run.number)")
         try rawSQL(path, "UPDATE run_heads SET last_run_seq = 9223372036854775807 WHERE run_no = \(second.run.number)")
         for run in [first.run, second.run] {
@@ -24,7 +24,7 @@ struct HostileRowTests {
             }
         }
         // The writer goes on for the others.
-        _ = try await journal.submit(testSpec(), at: t0)
+        _ = try await journal.submit(TestJobs.shell(), at: t0)
     }
 
     @Test("a record numbered at the 64-bit limit: verify reports it, and the writer refuses to append after it")
@@ -43,7 +43,7 @@ struct HostileRowTests {
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
         await #expect(throws: JournalError(.corrupt, "")) {
-            _ = try await journal.submit(testSpec(), at: t0)
+            _ = try await journal.submit(TestJobs.shell(), at: t0)
         }
     }
 
@@ -70,10 +70,10 @@ struct HostileRowTests {
         let path = directory.file("j.sqlite")
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
-        _ = try await journal.submit(testSpec(key: "k"), at: t0)
+        _ = try await journal.submit(TestJobs.shell(key: "k"), at: t0)
         try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE idempotency_key = 'k'")
         await #expect(throws: JournalError(.corrupt, "")) {
-            _ = try await journal.submit(testSpec(key: "k"), at: t0)
+            _ = try await journal.submit(TestJobs.shell(key: "k"), at: t0)
         }
     }
 
@@ -83,7 +83,7 @@ struct HostileRowTests {
         let path = directory.file("j.sqlite")
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
-        let run = try await journal.submit(testSpec(), at: t0).run
+        let run = try await journal.submit(TestJobs.shell(), at: t0).run
         try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE run_no = \(run.number)")
         #expect(throws: JournalError(.corrupt, "")) { _ = try journal.runs() }
         #expect(throws: JournalError(.corrupt, "")) { _ = try journal.runnable(at: t0) }

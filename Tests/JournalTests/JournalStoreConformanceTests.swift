@@ -27,13 +27,13 @@ struct JournalStoreConformanceTests {
     func idempotentSubmit(_ factory: StoreFactory) async throws {
         let store = try factory.open()
         defer { store.close() }
-        let first = try await store.submit(testSpec(key: "order-42"), at: t0)
-        let again = try await store.submit(testSpec(key: "order-42"), at: t0.adding(seconds: 5))
+        let first = try await store.submit(TestJobs.shell(key: "order-42"), at: t0)
+        let again = try await store.submit(TestJobs.shell(key: "order-42"), at: t0.adding(seconds: 5))
         #expect(first.created && !again.created)
         #expect(again.run == first.run)
         let head = try await store.head()
         await #expect(throws: JournalError(.idempotencyConflict, "")) {
-            try await store.submit(testSpec(steps: 4, key: "order-42"), at: t0)
+            try await store.submit(TestJobs.shell(steps: 4, key: "order-42"), at: t0)
         }
         #expect(try await store.head()?.seq == head?.seq)
         #expect(try await store.runs(.all, limit: 10).count == 1)
@@ -64,7 +64,7 @@ struct JournalStoreConformanceTests {
     func leases(_ factory: StoreFactory) async throws {
         let store = try factory.open()
         defer { store.close() }
-        let run = try await store.submit(testSpec(), at: t0).run
+        let run = try await store.submit(TestJobs.shell(), at: t0).run
         let first = try await store.acquireLease(run: run.id, owner: "a", ttlMilliseconds: 10_000, at: t0, takingOver: false)
         await #expect(throws: JournalError(.leaseHeld, "")) {
             _ = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: t0.adding(seconds: 5), takingOver: false)
@@ -87,7 +87,7 @@ struct JournalStoreConformanceTests {
     func cancelRequests(_ factory: StoreFactory) async throws {
         let store = try factory.open()
         defer { store.close() }
-        let run = try await store.submit(testSpec(), at: t0).run
+        let run = try await store.submit(TestJobs.shell(), at: t0).run
         _ = try await store.requestCancel(run: run.id.value, reason: "not needed", at: t0)
         #expect(try await store.cancelRequested() == [run.number])
         #expect(try await store.cancelRequest(runNo: run.number) == "not needed")
@@ -105,7 +105,7 @@ struct JournalStoreConformanceTests {
     func queries(_ factory: StoreFactory) async throws {
         let store = try factory.open()
         defer { store.close() }
-        let waiting = try await store.submit(testSpec(name: "waiting"), at: t0).run
+        let waiting = try await store.submit(TestJobs.shell(name: "waiting"), at: t0).run
         var interrupted = try await submitAndLease(store, at: t0.adding(seconds: 1))
         try await interrupted.apply(.start, at: t0.adding(seconds: 1))
         var finished = try await submitAndLease(store, at: t0.adding(seconds: 2))

@@ -27,10 +27,9 @@ struct SQLiteJournalTests {
 
     @Test("submit journals the creation record and the runs row in one commit")
     func submit() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
-        let result = try await journal.submit(testSpec(), at: t0)
+        let result = try await journal.submit(TestJobs.shell(), at: t0)
         #expect(result.created)
         let records = try journal.records(of: result.run)
         #expect(records.count == 1)
@@ -42,7 +41,7 @@ struct SQLiteJournalTests {
         #expect(creation.runID == result.run.id)
         #expect(creation.machine == "sandbox-job")
         #expect(creation.version == SandboxJob.latest.definition.version)
-        #expect(try JobSpec(json: creation.input) == testSpec())
+        #expect(try JobSpec(json: creation.input) == TestJobs.shell())
         let summary = try journal.run(matching: result.run.id.value)
         #expect(summary.stateName == "queued")
         #expect(!summary.terminal)
@@ -52,16 +51,15 @@ struct SQLiteJournalTests {
 
     @Test("the same idempotency key returns the same run; a different spec under it is a conflict and changes nothing")
     func idempotentSubmit() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
-        let first = try await journal.submit(testSpec(key: "order-42"), at: t0)
-        let again = try await journal.submit(testSpec(key: "order-42"), at: t0.adding(seconds: 5))
+        let first = try await journal.submit(TestJobs.shell(key: "order-42"), at: t0)
+        let again = try await journal.submit(TestJobs.shell(key: "order-42"), at: t0.adding(seconds: 5))
         #expect(again.run == first.run)
         #expect(!again.created)
         let before = try journal.head()
         await #expect(throws: JournalError(.idempotencyConflict, "")) {
-            try await journal.submit(testSpec(steps: 4, key: "order-42"), at: t0)
+            try await journal.submit(TestJobs.shell(steps: 4, key: "order-42"), at: t0)
         }
         #expect(try journal.head()?.seq == before?.seq)
         #expect(try journal.runs().count == 1)
@@ -69,12 +67,11 @@ struct SQLiteJournalTests {
 
     @Test("1,000 concurrent submits of one key create exactly one run")
     func concurrentSubmits() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let runs = try await withThrowingTaskGroup(of: RunRef.self) { group in
             for index in 0..<1000 {
-                group.addTask { try await journal.submit(testSpec(key: "same"), at: t0.adding(milliseconds: Int64(index))).run }
+                group.addTask { try await journal.submit(TestJobs.shell(key: "same"), at: t0.adding(milliseconds: Int64(index))).run }
             }
             var runs: Set<RunRef> = []
             for try await run in group { runs.insert(run) }
@@ -87,8 +84,7 @@ struct SQLiteJournalTests {
 
     @Test("a run driven to success: every record chained, projection up to date, replay agrees")
     func driveRun() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         var run = try await submitAndLease(journal)
         let appended = try await driveToSuccess(&run)
@@ -117,8 +113,7 @@ struct SQLiteJournalTests {
 
     @Test("an owner whose lease passed to a newer epoch cannot append; the journal is unchanged")
     func staleEpoch() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         var old = try await submitAndLease(journal, owner: "worker-a")
         try await old.apply(.start, at: t0)
@@ -143,13 +138,12 @@ struct SQLiteJournalTests {
 
     @Test("runnable: interrupted runs come before new ones, live leases keep runs out unless told otherwise")
     func runnableOrder() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
-        let fresh = try await journal.submit(testSpec(), at: t0)
+        let fresh = try await journal.submit(TestJobs.shell(), at: t0)
         var interrupted = try await submitAndLease(journal, owner: "worker-a", at: t0.adding(seconds: 1))
         try await interrupted.apply(.start, at: t0.adding(seconds: 1))
-        let later = try await journal.submit(testSpec(name: "later"), at: t0.adding(seconds: 2))
+        let later = try await journal.submit(TestJobs.shell(name: "later"), at: t0.adding(seconds: 2))
         // While worker-a's lease lives, its run is not runnable, except for an exclusive owner.
         #expect(try journal.runnable(at: t0.adding(seconds: 2)).map(\.run) == [fresh.run, later.run])
         #expect(
@@ -162,8 +156,7 @@ struct SQLiteJournalTests {
 
     @Test("appends out of sequence, without a lease, or after the end are refused")
     func refusals() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         var run = try await submitAndLease(journal)
         let transition = try run.machine.checkedTransition(from: run.state, on: .start, seq: run.lastRunSeq + 2)
@@ -195,7 +188,7 @@ struct SQLiteJournalTests {
         let directory = TemporaryDirectory()
         let path = directory.file("j.sqlite")
         let journal = try SQLiteJournal.open(path: path)
-        _ = try await journal.submit(testSpec(), at: t0)
+        _ = try await journal.submit(TestJobs.shell(), at: t0)
         journal.close()
         #expect {
             try rawSQL(path, "UPDATE journal SET event = '{}' WHERE seq = 1")
@@ -217,7 +210,7 @@ struct SQLiteJournalTests {
         let owner = try SQLiteJournal.open(path: path)
         #expect(throws: JournalError(.locked, "")) { try SQLiteJournal.open(path: path) }
         let client = try SQLiteJournal.open(path: path, options: JournalOptions(role: .client))
-        _ = try await client.submit(testSpec(), at: t0)
+        _ = try await client.submit(TestJobs.shell(), at: t0)
         client.close()
         let reader = try SQLiteJournal.open(path: path, options: JournalOptions(role: .reader))
         #expect(try reader.runs().count == 1)
@@ -245,8 +238,7 @@ struct SQLiteJournalTests {
 
     @Test("concurrent appends share commits: 256 runs advance together in far fewer transactions")
     func groupCommit() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         var runs: [JournaledRun<SandboxJob>] = []
         for _ in 0..<256 {

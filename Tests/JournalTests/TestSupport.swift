@@ -4,16 +4,6 @@ import RunStateMachine
 import Testing
 import TestSupport
 
-/// A job spec for tests: `steps` shell steps, nothing else.
-func testSpec(steps: Int = 3, key: String? = nil, name: String? = "test") -> JobSpec {
-    JobSpec(
-        kind: .shell,
-        name: name,
-        idempotencyKey: key,
-        steps: (0..<steps).map { StepSpec(name: "step-\($0 + 1)", run: "echo \($0)", timeoutSeconds: 60) }
-    )
-}
-
 let t0 = Timestamp(milliseconds: 1_800_000_000_000)
 
 /// Runs a leased shell run to the end with successful outcomes for every intent, appending
@@ -48,7 +38,7 @@ func driveToSuccess(_ run: inout JournaledRun<SandboxJob>, at time: Timestamp = 
 }
 
 /// Submits a spec, leases the run and loads it for driving.
-func submitAndLease(_ journal: any JournalStore, spec: JobSpec = testSpec(), owner: String = "test-worker", at: Timestamp = t0) async throws
+func submitAndLease(_ journal: any JournalStore, spec: JobSpec = TestJobs.shell(), owner: String = "test-worker", at: Timestamp = t0) async throws
     -> JournaledRun<SandboxJob>
 {
     let submitted = try await journal.submit(spec, at: at)

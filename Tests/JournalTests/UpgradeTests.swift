@@ -54,7 +54,7 @@ struct UpgradeTests {
         let report = try journal.verify()
         #expect(report.ok, "\(report.problems)")
         // A new run is appended in the current format, and chains on.
-        _ = try await journal.submit(testSpec(), at: t0)
+        _ = try await journal.submit(TestJobs.shell(), at: t0)
         journal.close()
         #expect(try rawScalar(path, "SELECT format FROM journal ORDER BY seq DESC LIMIT 1") == HashChain.currentFormat)
         let after = try Self.reader(path)

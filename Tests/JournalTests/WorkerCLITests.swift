@@ -7,37 +7,8 @@ import TestSupport
 /// The built `worker` binary, run as a user would.
 @Suite("worker command line")
 struct WorkerCLITests {
-    struct Output: Sendable {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("worker")
-    }
-
-    static func worker(_ arguments: [String], stdin: String? = nil) async throws -> Output {
-        try await offPool { try run(arguments, stdin: stdin) }
-    }
-
-    private static func run(_ arguments: [String], stdin: String?) throws -> Output {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    static func worker(_ arguments: [String], stdin: String? = nil) async throws -> WorkerBinary.Output {
+        try await WorkerBinary.run(arguments, stdin: stdin)
     }
 
     static let spec = #"{"kind":"shell","name":"cli","steps":[{"name":"a","run":"true"},{"name":"b","run":"true"}]}"#

@@ -253,9 +253,7 @@ struct AgentRunTests {
         defer { Task { await server.stop() } }
         let run = try await f.submit(agent: Self.hello)
         let first = Task { try await f.engine(owner: "first", untilIdle: false, modelURL: server.baseURL).run() }
-        for _ in 0..<1000 where f.ledgerLines("log").isEmpty {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("the tool started", within: 10_000) { !f.ledgerLines("log").isEmpty }
         first.cancel()
         _ = try? await first.value
         _ = try await f.engine(owner: "second", modelURL: server.baseURL).run()

@@ -7,14 +7,9 @@ import TestSupport
 
 @Suite("Runtime engine")
 struct EngineTests {
+    /// `steps` steps, each tried up to `attempts` times 20 ms apart.
     static func spec(steps: Int = 3, attempts: Int = 1) -> JobSpec {
-        JobSpec(
-            kind: .shell,
-            name: "engine",
-            steps: (0..<steps).map {
-                StepSpec(name: "s\($0)", run: "true", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: attempts, backoffMilliseconds: 20))
-            }
-        )
+        TestJobs.shell(steps: steps, attempts: attempts, backoffMilliseconds: 20, name: "engine")
     }
 
     static func engine(
@@ -43,24 +38,14 @@ struct EngineTests {
     /// without another word, as one that died: its leases are left to run out.
     static func workerDies(_ journal: SQLiteJournal, _ world: World, clock: TestClock, lease: Int64, when condition: () async -> Bool) async throws {
         let first = Task { try await run(engine(journal, world, clock: clock, owner: "first", lease: lease, untilIdle: false), clock) }
-        try await eventually(condition)
+        try await eventually("the first worker's condition", condition)
         first.cancel()
         _ = try? await first.value
     }
 
-    /// Waits (bounded) until `condition` holds.
-    static func eventually(_ condition: () async -> Bool) async throws {
-        for _ in 0..<1000 {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        Issue.record("condition not met within 5 s")
-    }
-
     @Test("every submitted run is driven to success; every sandbox is killed; every step ran once")
     func drivesRuns() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         for _ in 0..<20 {
@@ -80,8 +65,7 @@ struct EngineTests {
 
     @Test("a failed step is retried after its backoff and the run succeeds")
     func retries() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         let submitted = try await journal.submit(Self.spec(steps: 1, attempts: 2), at: clock.now())
@@ -97,8 +81,7 @@ struct EngineTests {
 
     @Test("a worker that dies before a command starts: the next one finds it never ran and runs it once")
     func recoversNeverStarted() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
@@ -117,8 +100,7 @@ struct EngineTests {
 
     @Test("a worker that dies after a command ran: the next one journals the recorded outcome without running it again")
     func recoversFinishedCommand() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
@@ -135,8 +117,7 @@ struct EngineTests {
 
     @Test("an exclusive engine takes over runs a dead worker leased, without waiting for the leases to expire")
     func exclusiveTakeover() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
@@ -162,8 +143,7 @@ struct EngineTests {
 
     @Test("a run parked for a long retry backoff keeps its sandbox alive; one parked for an operator lets go")
     func parkedKeepsSandbox() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         // Backoff 60 s, far beyond two lease periods (4 s): the run parks in retryWait.
@@ -184,8 +164,7 @@ struct EngineTests {
 
     @Test("a non-idempotent step whose outcome was lost parks the run for an operator, sandbox kept")
     func parksLostOutcome() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         let clock = TestClock()
         let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())

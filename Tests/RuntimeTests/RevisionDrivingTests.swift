@@ -35,8 +35,7 @@ struct RevisedExecutor<Base: EffectExecutor>: EffectExecutor where Base.Machine 
 struct RevisionDrivingTests {
     @Test("one engine drives runs of revision 1 and 2 to the end, each by its own revision")
     func drivesEachByItsRevision() async throws {
-        let directory = TemporaryDirectory()
-        let journal = try SQLiteJournal.open(path: directory.file("j.sqlite"))
+        let journal = try TemporaryJournal().journal
         defer { journal.close() }
         // The step fails once; revision 1 retries after its 300 ms backoff, revision 2 at once.
         let spec = JobSpec(kind: .shell, steps: [StepSpec(name: "flaky", run: "x", timeoutSeconds: 60, retry: RetryPolicy(maxAttempts: 2, backoffMilliseconds: 300))])

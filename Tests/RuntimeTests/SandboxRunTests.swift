@@ -40,7 +40,7 @@ struct SandboxRunTests {
             var model = AnthropicConfiguration(baseURL: modelURL)
             model.requestTimeoutSeconds = 5
             return SandboxJobExecutor(
-                effects: SandboxJobEffects(
+                performer: SandboxJobPerformer(
                     local: LocalSandboxProvider(options: options),
                     e2b: e2bURL.map { url in
                         var configuration = E2BConfiguration(requestTimeoutSeconds: 5, scope: "runlog-test")
@@ -99,15 +99,11 @@ struct SandboxRunTests {
         func sandboxesLeft() async -> [SandboxInfo] { await LocalSandboxProvider(options: options).list() }
     }
 
-    static func step(_ name: String, _ run: String, timeout: Int = 30, attempts: Int = 1, idempotent: Bool = false) -> StepSpec {
-        StepSpec(name: name, run: run, timeoutSeconds: timeout, retry: RetryPolicy(maxAttempts: attempts, backoffMilliseconds: 50), idempotent: idempotent)
-    }
-
     @Test("steps run in order in one sandbox, secrets reach them, artifacts are collected, the sandbox is killed")
     func success() async throws {
         let f = try Fixture()
         let run = try await f.submit(
-            [Self.step("one", "echo one >> /ledger/log; echo \"$DEMO_TOKEN\" > out.txt"), Self.step("two", "echo two >> /ledger/log")],
+            [TestJobs.step("one", "echo one >> /ledger/log; echo \"$DEMO_TOKEN\" > out.txt"), TestJobs.step("two", "echo two >> /ledger/log")],
             collect: ["out.txt"]
         )
         let summary = try await f.engine().run()
@@ -125,8 +121,8 @@ struct SandboxRunTests {
     @Test("a failing step is retried; one that times out fails the run; both leave no sandbox")
     func retryAndTimeout() async throws {
         let f = try Fixture()
-        let flaky = try await f.submit([Self.step("flaky", "n=$(cat /ledger/n 2>/dev/null || echo 0); echo $((n+1)) > /ledger/n; [ $n -ge 1 ]", attempts: 3)])
-        let slow = try await f.submit([Self.step("slow", "sleep 30", timeout: 1)])
+        let flaky = try await f.submit([TestJobs.step("flaky", "n=$(cat /ledger/n 2>/dev/null || echo 0); echo $((n+1)) > /ledger/n; [ $n -ge 1 ]", attempts: 3)])
+        let slow = try await f.submit([TestJobs.step("slow", "sleep 30", timeout: 1)])
         _ = try await f.engine().run()
         #expect(try f.state(flaky) == "succeeded")
         #expect(f.ledgerLines("n") == ["2"])
@@ -137,11 +133,9 @@ struct SandboxRunTests {
     @Test("worker cancel: the running step is killed, the sandbox released, the run cancelled")
     func cancel() async throws {
         let f = try Fixture()
-        let run = try await f.submit([Self.step("forever", "echo started >> /ledger/log; sleep 60")])
+        let run = try await f.submit([TestJobs.step("forever", "echo started >> /ledger/log; sleep 60")])
         let engine = Task { try await f.engine(untilIdle: true).run() }
-        for _ in 0..<500 where f.ledgerLines("log").isEmpty {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("the step started") { !f.ledgerLines("log").isEmpty }
         _ = try await f.journal.requestCancel(run: run.id.value, reason: "test says stop", at: SystemClock().now())
         _ = try await engine.value
         #expect(try f.state(run) == "cancelled")
@@ -152,11 +146,9 @@ struct SandboxRunTests {
     @Test("a worker stopped mid-step: the next one reattaches to the live sandbox and the step runs once")
     func reattach() async throws {
         let f = try Fixture()
-        let run = try await f.submit([Self.step("slow", "sleep 1; echo ran >> /ledger/log"), Self.step("after", "echo after >> /ledger/log")])
+        let run = try await f.submit([TestJobs.step("slow", "sleep 1; echo ran >> /ledger/log"), TestJobs.step("after", "echo after >> /ledger/log")])
         let first = Task { try await f.engine(owner: "first", untilIdle: false).run() }
-        for _ in 0..<500 where (try? f.state(run)) != "running" {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("the run is running") { (try? f.state(run)) == "running" }
         first.cancel()
         _ = try? await first.value
         #expect(await f.sandboxesLeft().count == 1)
@@ -172,7 +164,7 @@ struct SandboxRunTests {
         let provider = LocalSandboxProvider(options: f.options)
         let lease = SystemClock().now().adding(milliseconds: 60_000)
         let orphan = try await provider.create(SandboxRequest(runID: "no-such-run", effectKey: "no-such-run/1/0", epoch: 1, spec: SandboxSpec(), leaseUntil: lease))
-        let run = try await f.submit([Self.step("s", "true")])
+        let run = try await f.submit([TestJobs.step("s", "true")])
         let kept = try await provider.create(SandboxRequest(runID: run.id.value, effectKey: "\(run.id)/9/0", epoch: 1, spec: SandboxSpec(), leaseUntil: lease))
         let summary = try await SandboxJobExecutor.sweep(f.executor(), f.journal)
         #expect(summary == ["killed orphan sandbox \(orphan.id)"])
@@ -187,11 +179,11 @@ struct SandboxRunTests {
         let cloud = try await e2b.serve()
         defer { Task { await cloud.stop() } }
         let executor = f.executor(e2bURL: cloud.baseURL)
-        let provider = try #require(executor.effects.sandboxes.e2b)
+        let provider = try #require(executor.performer.sandboxes.e2b)
         let lease = SystemClock().now().adding(milliseconds: 60_000)
         let spec = SandboxSpec(provider: .e2b)
         let orphan = try await provider.create(SandboxRequest(runID: "nosuchrun", effectKey: "nosuchrun/1/0", epoch: 1, spec: spec, leaseUntil: lease))
-        let run = try await f.submit([Self.step("s", "true")])
+        let run = try await f.submit([TestJobs.step("s", "true")])
         let kept = try await provider.create(SandboxRequest(runID: run.id.value, effectKey: "\(run.id)/9/0", epoch: 1, spec: spec, leaseUntil: lease))
         #expect(try await SandboxJobExecutor.sweep(executor, f.journal) == ["killed orphan sandbox \(orphan.id)"])
         #expect(await provider.list().map(\.id) == [kept.id])

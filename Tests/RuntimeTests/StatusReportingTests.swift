@@ -23,7 +23,7 @@ struct StatusReportingTests {
         let fake = FakePostgREST(apiKey: Self.key)
         let server = try await fake.serve()
         defer { Task { await server.stop() } }
-        let ok = try await f.submit([SandboxRunTests.step("one", "true")])
+        let ok = try await f.submit([TestJobs.step("one", "true")])
         _ = try await f.engine(sinks: [Self.sink(server)]).run()
         #expect(try f.state(ok) == "succeeded")
         let row = try #require(fake.rows("runs").first { $0["run_id"] == .string(ok.id.value) })
@@ -36,7 +36,7 @@ struct StatusReportingTests {
         // The database is down for the first attempts: the machine retries, journaled, and the
         // table ends up with the outcome.
         fake.failNext(2)
-        let failing = try await f.submit([SandboxRunTests.step("bad", "exit 4")])
+        let failing = try await f.submit([TestJobs.step("bad", "exit 4")])
         _ = try await f.engine(sinks: [Self.sink(server)]).run()
         #expect(try f.state(failing) == "failed")
         let failed = try #require(fake.rows("runs").first { $0["run_id"] == .string(failing.id.value) })
@@ -53,7 +53,7 @@ struct StatusReportingTests {
         let fake = FakePostgREST(apiKey: Self.key)
         let server = try await fake.serve()
         defer { Task { await server.stop() } }
-        let run = try await f.submit([SandboxRunTests.step("slow", "sleep 1")])
+        let run = try await f.submit([TestJobs.step("slow", "sleep 1")])
         let publisher = StatusPublisher(journal: f.journal, sinks: [Self.sink(server)], intervalMilliseconds: 50)
         let publishing = Task { await publisher.run() }
         _ = try await f.engine(sinks: [Self.sink(server)]).run()

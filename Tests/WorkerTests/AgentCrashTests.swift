@@ -92,7 +92,7 @@ struct AgentCrashTests {
 
     @Test("killed at each point of the agent loop, the run finishes; no tool runs twice, no journaled turn is asked again",
           arguments: Failpoint.agentLoop, [1, 2])
-    func failpoint(name: String, hit: Int) async throws {
+    func failpoint(name: Failpoint, hit: Int) async throws {
         let harness = WorkerHarness()
         let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent(ledger: "/ledger"))
         let server = try await fake.serve()
@@ -103,7 +103,7 @@ struct AgentCrashTests {
     }
 
     @Test("on E2B, killed at each point of the agent loop: the same, and the E2B sandbox is killed", arguments: Failpoint.agentLoop)
-    func e2b(name: String) async throws {
+    func e2b(name: Failpoint) async throws {
         let harness = WorkerHarness()
         let fake = FakeAnthropic(apiKey: Self.key, agent: Self.agent(ledger: harness.ledger))
         let server = try await fake.serve()
@@ -140,7 +140,7 @@ struct AgentCrashTests {
     }
 
     /// Runs the worker until the failpoint kills it, then restarts it until it exits by itself.
-    static func crash(_ harness: WorkerHarness, at name: String, hit: Int, environment: [String: String]) async throws {
+    static func crash(_ harness: WorkerHarness, at name: Failpoint, hit: Int, environment: [String: String]) async throws {
         let first = try harness.start(harness.runArguments, environment: environment.merging(["RUNLOG_FAILPOINT": "\(name):\(hit)"]) { $1 })
         #expect(await WorkerHarness.wait(first) == .killed(SIGKILL), "the failpoint \(name):\(hit) was not reached; \(harness.log)")
         for _ in 0..<10 {

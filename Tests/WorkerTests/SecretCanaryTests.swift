@@ -35,7 +35,7 @@ struct SecretCanaryTests {
 
         // Stopped after the tool ran, before its result is journaled: its captured output is
         // still in the sandbox, redacted.
-        let first = try harness.start(arguments, environment: environment.merging(["RUNLOG_FAILPOINT": Failpoint.afterToolFinish]) { $1 })
+        let first = try harness.start(arguments, environment: environment.merging(["RUNLOG_FAILPOINT": Failpoint.afterToolFinish.rawValue]) { $1 })
         #expect(await WorkerHarness.wait(first) == .killed(SIGKILL), "\(harness.log)")
         #expect(FileSearch.files(under: harness.sandboxes, containing: Self.canary).isEmpty)
         #expect(FileSearch.files(under: harness.sandboxes, containing: Self.key).isEmpty)

@@ -29,8 +29,8 @@ struct WorkerCrashTests {
         #expect(verified == .exited(0), "\(output)")
     }
 
-    @Test("killed at a named failpoint, the worker's runs finish and nothing runs twice", arguments: Failpoint.all, [1, 3])
-    func failpoint(name: String, hit: Int) async throws {
+    @Test("killed at a named failpoint, the worker's runs finish and nothing runs twice", arguments: Failpoint.runLifecycle, [1, 3])
+    func failpoint(name: Failpoint, hit: Int) async throws {
         let harness = WorkerHarness()
         let runs = try await harness.submitLedgerRuns(3)
         let first = try harness.start(harness.runArguments, environment: ["RUNLOG_FAILPOINT": "\(name):\(hit)"])

@@ -17,39 +17,17 @@ final class WorkerHarness: Sendable {
         chmod(ledger, 0o777)
     }
 
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("worker").path
-    }
-
     /// How a worker process ended.
-    enum Ending: Equatable {
-        case exited(Int32)
-        case killed(Int32)
-    }
+    typealias Ending = WorkerBinary.Ending
 
     /// Starts `worker ARGUMENTS` with `environment` added; output goes to a log in the directory.
     func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let log = FileHandle(forWritingAtPath: directory.file("worker.log")) ?? {
-            _ = FileManager.default.createFile(atPath: directory.file("worker.log"), contents: nil)
-            return FileHandle(forWritingAtPath: directory.file("worker.log"))!
-        }()
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        return process
+        try WorkerBinary.start(arguments, environment: environment, log: directory.file("worker.log"))
     }
 
     /// Waits for `process` without blocking the cooperative pool.
     static func wait(_ process: Process) async -> Ending {
-        while process.isRunning {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationReason == .uncaughtSignal ? .killed(process.terminationStatus) : .exited(process.terminationStatus)
+        await WorkerBinary.wait(process)
     }
 
     /// `worker run --until-idle` on this harness's database.
@@ -57,18 +35,11 @@ final class WorkerHarness: Sendable {
         ["run", "--db", db, "--sandboxes", sandboxes, "--until-idle", "--quiet", "--lease-seconds", "1", "--concurrency", "8"]
     }
 
-    /// Runs `worker ARGUMENTS` to completion.
+    /// Runs `worker ARGUMENTS` to completion: how it ended, and its standard output followed by
+    /// its standard error.
     func worker(_ arguments: [String]) async throws -> (Ending, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let reader = pipe.fileHandleForReading
-        let output = try await offPool { reader.readDataToEndOfFile() }
-        return (await Self.wait(process), String(decoding: output, as: UTF8.self))
+        let output = try await WorkerBinary.run(arguments)
+        return (output.ending, output.text)
     }
 
     /// Submits `count` runs of `steps` non-idempotent steps; step k of run `name` appends

@@ -32,7 +32,7 @@ extension LocalSandboxProvider {
                 throw .failed("the supervisor of \(id) gave an unreadable answer", retryable: false)
             }
             guard reply.ok else { throw .failed("the supervisor of \(id) refused the command: \(reply.detail)", retryable: false) }
-            Failpoint.hit(Failpoint.afterCommandStart)
+            Failpoint.hit(.afterCommandStart)
         case .failure(let failure):
             if let ended = ended(layout) { throw .gone(id, reason: ended) }
             throw .failed("cannot reach the supervisor of \(id): \(failure)", retryable: true)

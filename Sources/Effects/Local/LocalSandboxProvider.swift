@@ -69,7 +69,7 @@ public struct LocalSandboxProvider: SandboxProvider {
             if let user = profile.user { SandboxUsers.release(user, from: layout.directory) }
             throw .failed(problem, retryable: true)
         }
-        Failpoint.hit(Failpoint.afterSandboxCreate)
+        Failpoint.hit(.afterSandboxCreate)
         return SandboxInfo(id: SandboxID(layout.id), runID: request.runID, effectKey: request.effectKey, epoch: request.epoch, ended: nil)
     }
 

@@ -178,7 +178,7 @@ final class JournalWriter: Sendable {
             return
         }
         headFile?.advance(seq: context.headSeq, hash: context.headHash)
-        Failpoint.hit(Failpoint.afterCommit)
+        Failpoint.hit(.afterCommit)
         let busy = clock.now - started
         queue.withLock { state in
             state.statistics.busy += busy

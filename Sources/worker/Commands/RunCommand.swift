@@ -62,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
                     exclusive: true
                 ),
                 progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false),
-                publisher: StatusPublisher(journal: journal, sinks: executor.effects.sinks)
+                publisher: StatusPublisher(journal: journal, sinks: executor.performer.sinks)
             )
             if options.json {
                 Console.printJSON([

@@ -49,7 +49,7 @@ struct SandboxOptions: ParsableArguments {
         let e2b = E2BClient(configuration: try E2BConfiguration.fromEnvironment(environment, scope: String(scope))) {
             try? secrets.resolve([E2BConfiguration.apiKeySecret]).get()[E2BConfiguration.apiKeySecret]
         }
-        let effects = SandboxJobEffects(
+        let effects = SandboxJobPerformer(
             local: local,
             e2b: E2BSandboxProvider(client: e2b, now: { clock.now() }),
             secrets: secrets,
@@ -58,7 +58,7 @@ struct SandboxOptions: ParsableArguments {
             sinks: try Self.statusSinks(environment, secrets: secrets),
             now: { clock.now() }
         )
-        return SandboxJobExecutor(effects: effects)
+        return SandboxJobExecutor(performer: effects)
     }
 
     /// `path` made absolute against the working directory (its parent resolved, so two

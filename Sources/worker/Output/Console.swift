@@ -2,6 +2,7 @@ import ArgumentParser
 import Effects
 import Journal
 import RunStateMachine
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -65,8 +66,6 @@ enum Console {
 extension Timestamp {
     /// The current wall-clock time (the CLI's clock; machines never read one).
     static func now() -> Timestamp {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Timestamp(milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+        WallClock.now()
     }
 }

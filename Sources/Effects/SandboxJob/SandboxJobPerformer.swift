@@ -7,7 +7,7 @@ import SystemSupport
 /// Every failure comes back as the outcome event the machine expects, with the time it was
 /// observed, so the journal says what happened to each intent. Secrets are resolved here, at
 /// effect time, and travel to the sandbox in the command's environment only.
-public struct SandboxJobEffects: Sendable {
+public struct SandboxJobPerformer: Sendable {
     /// The sandbox providers (local, and E2B if configured).
     public let sandboxes: SandboxRouter
     /// Secret values.
@@ -23,7 +23,7 @@ public struct SandboxJobEffects: Sendable {
     /// Where final outcomes are reported (none: the journal is the status).
     public let sinks: [any StatusSink]
 
-    /// Creates the effects of sandbox jobs.
+    /// Creates the performer of sandbox-job effects.
     public init(
         local: any SandboxProvider,
         e2b: E2BSandboxProvider? = nil,
@@ -133,7 +133,7 @@ public struct SandboxJobEffects: Sendable {
                     return .statusReportFailed(intent: intent.id, reason: "\(sink.name): \(error)", retryable: error.retryable, at: now())
                 }
             }
-            Failpoint.hit(Failpoint.afterStatusDelivered)
+            Failpoint.hit(.afterStatusDelivered)
             return .statusReported(intent: intent.id)
         }
     }
@@ -227,7 +227,7 @@ public struct SandboxJobEffects: Sendable {
         _ command: String,
         timeoutSeconds: Int,
         extraEnvironment: [String: String] = [:],
-        afterStart failpoint: String? = nil,
+        afterStart failpoint: Failpoint? = nil,
         in sandbox: SandboxID,
         for target: Target
     ) async throws -> StepResult {
@@ -268,13 +268,13 @@ public struct SandboxJobEffects: Sendable {
         case .failure(let missing): return ModelCallOutcome.failed(reason: missing.description).event(intent: intent, at: now())
         }
         let body = AnthropicMessages.requestBody(agent: agent, messages: target.conversation.messages(prompt: agent.prompt))
-        Failpoint.hit(Failpoint.beforeModelCall)
+        Failpoint.hit(.beforeModelCall)
         let outcome: ModelCallOutcome
         switch agent.egress {
         case .worker: outcome = try await model.createMessage(body, apiKey: key)
         case .sandbox: outcome = try await callModelFromSandbox(body, apiKey: key, in: sandbox, for: target)
         }
-        Failpoint.hit(Failpoint.afterModelResponse)
+        Failpoint.hit(.afterModelResponse)
         return outcome.event(intent: intent, at: now())
     }
 
@@ -319,7 +319,7 @@ public struct SandboxJobEffects: Sendable {
         case .refuse(let refusal):
             return .toolFinished(intent: intent, result: refusal)
         case .run(let command):
-            Failpoint.hit(Failpoint.beforeToolStart)
+            Failpoint.hit(.beforeToolStart)
             let timeout = min(AgentToolbox.timeoutSeconds, spec.sandbox.timeoutSeconds)
             let result = try await runCommand(
                 command.command,
@@ -330,7 +330,7 @@ public struct SandboxJobEffects: Sendable {
                 for: target
             )
             let toolResult = await toolResult(result, in: sandbox, key: target.key, spec: spec)
-            Failpoint.hit(Failpoint.afterToolFinish)
+            Failpoint.hit(.afterToolFinish)
             return .toolFinished(intent: intent, result: toolResult)
         }
     }
