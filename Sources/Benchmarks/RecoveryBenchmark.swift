@@ -63,9 +63,19 @@ public enum RecoveryBenchmark {
         let finished = timer.now
         let succeeded = try journal.runs(.state("succeeded"), limit: runs + 1).count
         guard inFlight == runs, summary.finished == runs, succeeded == runs, probe.reconciled == runs, let resumedAt = probe.allResumedAt else {
+            var others: [String: Int] = [:]
+            var example = ""
+            for run in try journal.runs(.all, limit: runs + 1) where run.stateName != "succeeded" {
+                others[run.stateName, default: 0] += 1
+                if example.isEmpty, let state = try journal.records(of: run.run).last(where: { $0.state != nil })?.state {
+                    example = "; e.g. \(run.run.id): \(String(decoding: state, as: UTF8.self).prefix(300))"
+                }
+            }
             throw BenchmarkError(
                 "of \(runs) runs, \(inFlight) were in flight, \(probe.reconciled) reconciled, \(probe.resumed) resumed, "
-                    + "\(summary.finished) finished and \(succeeded) succeeded"
+                    + "\(summary.finished) finished and \(succeeded) succeeded; the others end in "
+                    + others.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+                    + example + (summary.halted + summary.broken).prefix(3).map { "; \($0)" }.joined()
             )
         }
         var result = RecoveryBenchmarkResult()

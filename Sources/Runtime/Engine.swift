@@ -64,6 +64,9 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         var engine = EngineMachine(options: options, swept: swept)
         return try await withThrowingTaskGroup(of: Input.self) { group in
             var actions = engine.start(now: clock.now())
+            // A driver's result that came in after the engine's task was cancelled waits here
+            // until the machine has heard of the shutdown: it must not take the run again.
+            var held: Input?
             while true {
                 var reply: Input?
                 for action in actions {
@@ -94,9 +97,17 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                     actions = engine.handle(reply, now: clock.now())
                 } else if Task.isCancelled, !engine.stopping {
                     actions = engine.handle(.shutdown, now: clock.now())
+                } else if let next = held {
+                    held = nil
+                    actions = engine.handle(next, now: clock.now())
                 } else if let next = try await group.next() {
                     report(next)
-                    actions = engine.handle(next, now: clock.now())
+                    if Task.isCancelled, !engine.stopping {
+                        held = next
+                        actions = engine.handle(.shutdown, now: clock.now())
+                    } else {
+                        actions = engine.handle(next, now: clock.now())
+                    }
                 } else {
                     actions = engine.handle(.shutdown, now: clock.now())
                 }

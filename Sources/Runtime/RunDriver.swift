@@ -52,7 +52,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
         let run = try await JournaledRun<Machine>.load(lease, from: journal)
         var driver = RunDriverMachine(run, leaseTTL: leaseTTL, checkCancel: checkCancel)
         var logger = self.logger
-        logger[metadataKey: "run"] = "\(lease.run.id)"
+        logger[metadataKey: "run"] = .string(lease.run.id.value)
         return try await withThrowingTaskGroup(of: Input.self) { group in
             var actions = driver.start(now: clock.now())
             while true {
@@ -64,9 +64,11 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     case .reconcile(let intents):
                         var findings: [ReconcileFinding<Machine.Event>] = []
                         for intent in intents {
-                            findings.append(await executor.reconcile(intent, context: context(intent.id, driver)))
+                            findings.append(await executor.reconcile(intent, context: context(intent.id, driver.lease, driver.machine)))
                         }
-                        reply = .reconciled(findings)
+                        // Findings made while shutting down ("the worker stopped while waiting")
+                        // say nothing about the effect: the next owner asks again.
+                        reply = Task.isCancelled ? .shutdown : .reconciled(findings)
                     case .append(let request):
                         do {
                             reply = .appended(try await journal.append(request))
@@ -75,9 +77,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                         }
                     case .dispatch(let intents):
                         Failpoint.hit(.beforeDispatch)
-                        for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
+                        for intent in intents { perform(intent, context(intent.id, driver.lease, driver.machine), in: &group) }
                     case .redispatch(let intents):
-                        for intent in intents { perform(intent, context(intent.id, driver), in: &group) }
+                        for intent in intents { perform(intent, context(intent.id, driver.lease, driver.machine), in: &group) }
                     case .armTimer(let at):
                         group.addTask { [clock] in
                             try await clock.sleep(until: at)
@@ -127,14 +129,14 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                         input = .shutdown
                     }
                 }
-                actions = driver.handle(input, now: clock.now())
+                actions.removeAll(keepingCapacity: true)
+                driver.handle(input, now: clock.now(), into: &actions)
             }
         }
     }
 
-    private func context(_ intent: IntentID, _ driver: RunDriverMachine<Machine>) -> EffectContext<Machine> {
-        let run = driver.lease.run
-        return EffectContext(run: run, machine: driver.machine, epoch: driver.lease.epoch, key: EffectContext<Machine>.key(of: intent, in: run), journal: journal)
+    private func context(_ intent: IntentID, _ lease: Lease, _ machine: Machine) -> EffectContext<Machine> {
+        EffectContext(run: lease.run, machine: machine, epoch: lease.epoch, key: EffectContext<Machine>.key(of: intent, in: lease.run), journal: journal)
     }
 
     /// Performs `intent` in a task of `group`; its outcome, or the executor's failure, comes

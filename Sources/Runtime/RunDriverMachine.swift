@@ -182,9 +182,16 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
     /// Takes `input`, which happened at `now`, and returns what to do.
     mutating func handle(_ input: Input, now: Timestamp) -> [Action] {
         var actions: [Action] = []
+        handle(input, now: now, into: &actions)
+        return actions
+    }
+
+    /// Takes `input`, which happened at `now`, and appends what to do to `actions` (an
+    /// interpreter reuses one buffer: no allocation per input).
+    mutating func handle(_ input: Input, now: Timestamp, into actions: inout [Action]) {
         switch (phase, input) {
         case (.finished, _):
-            return []
+            return
         case (_, .shutdown):
             finish(.stopped, into: &actions)
         case (.reconciling, .reconciled(let findings)):
@@ -244,7 +251,6 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             assertionFailure("input \(input) in phase \(phase)")
             finish(.stopped, into: &actions)
         }
-        return actions
     }
 
     /// Recovery with the findings in hand: re-fire, feed the outcomes, then start driving.

@@ -180,4 +180,43 @@ struct EngineTests {
         #expect(await world.alive.count == 1)
         #expect(try journal.verify().ok)
     }
+
+    @Test("a worker being stopped takes none of the runs its stopping drivers leave, and journals nothing for them")
+    func stopTakesNothingAgain() async throws {
+        let journal = try TemporaryJournal().journal
+        defer { journal.close() }
+        let clock = TestClock()
+        for _ in 0..<50 {
+            _ = try await journal.submit(Self.spec(steps: 2), at: clock.now())
+        }
+        let world = World()
+        await world.hang(kind: "runStep")
+        // As many runs as the engine drives at once (16) have a step in flight when it stops.
+        try await Self.workerDies(journal, world, clock: clock, lease: 2000) {
+            (try? journal.runs(.state("running")).count) == 16
+        }
+        let runs = try journal.runs()
+        #expect(runs.filter { $0.leaseEpoch == 1 }.count == 16)
+        #expect(runs.allSatisfy { $0.leaseEpoch <= 1 && ["running", "queued"].contains($0.stateName) }, "\(runs.map { "\($0.stateName)@\($0.leaseEpoch)" })")
+    }
+
+    @Test("a driver stopped while it reconciles journals nothing of what it found")
+    func stopDuringRecovery() async throws {
+        let journal = try TemporaryJournal().journal
+        defer { journal.close() }
+        let clock = TestClock()
+        let submitted = try await journal.submit(Self.spec(steps: 1), at: clock.now())
+        let world = World()
+        await world.hangAfterCommand(true)
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
+        let before = try journal.records(of: submitted.run).count
+        // The second worker's reconciliation waits for the command, and the worker is stopped.
+        await world.waitInReconcile(true)
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) {
+            (try? journal.run(matching: submitted.run.id.value).leaseEpoch) == 2
+        }
+        let records = try journal.records(of: submitted.run)
+        #expect(records.count == before + 1, "only the second lease: \(records.suffix(3).map { String(decoding: $0.event, as: UTF8.self) })")
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "running")
+    }
 }

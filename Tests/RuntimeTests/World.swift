@@ -38,6 +38,9 @@ actor World {
     func loseCommands(_ count: Int) { commandsToLose = count }
     func hangAfterCommand(_ on: Bool) { hangAfterCommands = on }
     var hangsAfterCommand: Bool { hangAfterCommands }
+    /// Whether reconciling a command waits (as for a command still running) until told not to.
+    private(set) var reconcileWaits = false
+    func waitInReconcile(_ on: Bool) { reconcileWaits = on }
 
     func failNext(key: String) { failing.insert(key) }
     func hang(kind: String) { hanging.insert(kind) }
@@ -134,6 +137,12 @@ struct WorldExecutor: EffectExecutor {
             guard let sandbox = await world.sandbox(forKey: context.key) else { return .notHappened }
             return .happened(.sandboxCreated(intent: intent.id, sandbox: sandbox))
         case .runStep, .runTool:
+            while await world.reconcileWaits {
+                // As a real sandbox's: a wait for a running command that the shutdown ends.
+                guard (try? await Task.sleep(for: .milliseconds(5))) != nil else {
+                    return .unknown(reason: "the worker stopped while waiting for the command")
+                }
+            }
             switch await world.record(key: context.key) {
             case nil: return .notHappened
             case .finished(let result)?: return .happened(.stepFinished(intent: intent.id, result: result, at: clock.now()))
