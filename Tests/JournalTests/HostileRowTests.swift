@@ -10,9 +10,8 @@ import TestSupport
 struct HostileRowTests {
     @Test("a lease epoch or record count at the 64-bit limit makes taking the run a typed corrupt error")
     func leaseAtLimit() async throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         defer { journal.close() }
         let first = try await journal.submit(TestJobs.shell(), at: t0)
         let second = try await journal.submit(TestJobs.shell(), at: t0)
@@ -66,9 +65,8 @@ struct HostileRowTests {
 
     @Test("a malformed run id on the row holding an idempotency key is a typed corrupt error")
     func malformedIdempotentRun() async throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         defer { journal.close() }
         _ = try await journal.submit(TestJobs.shell(key: "k"), at: t0)
         try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE idempotency_key = 'k'")
@@ -79,9 +77,8 @@ struct HostileRowTests {
 
     @Test("a malformed run id in the runs table is a typed corrupt error from every query, never a made-up id")
     func malformedRunID() async throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         defer { journal.close() }
         let run = try await journal.submit(TestJobs.shell(), at: t0).run
         try rawSQL(path, "UPDATE runs SET run_id = 'not an id' WHERE run_no = \(run.number)")
@@ -92,9 +89,8 @@ struct HostileRowTests {
 
     @Test("a record whose intents or event are damaged is a typed corrupt error naming the record, never fewer intents")
     func damagedIntents() async throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         defer { journal.close() }
         var run = try await submitAndLease(journal)
         try await run.apply(.start, at: t0)

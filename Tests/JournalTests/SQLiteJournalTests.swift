@@ -8,9 +8,8 @@ import TestSupport
 struct SQLiteJournalTests {
     @Test("a new journal is in WAL mode with synchronous=FULL, mmap off, secure delete on, and the current schema")
     func settings() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         defer { journal.close() }
         let connection = try SQLiteConnection(path: path, readOnly: true)
         defer { connection.close() }
@@ -185,9 +184,8 @@ struct SQLiteJournalTests {
 
     @Test("the journal's triggers refuse UPDATE and DELETE")
     func appendOnly() async throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("j.sqlite")
-        let journal = try SQLiteJournal.open(path: path)
+        let temporary = try TemporaryJournal()
+        let (path, journal) = (temporary.path, temporary.journal)
         _ = try await journal.submit(TestJobs.shell(), at: t0)
         journal.close()
         #expect {

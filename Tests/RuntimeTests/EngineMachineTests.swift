@@ -32,6 +32,13 @@ struct EngineMachineTests {
         init(_ options: EngineOptions) { engine = EngineMachine(options: options) }
 
         mutating func start() -> [String] { engine.start(now: now).map(Self.describe) }
+
+        /// Starts the engine with these runnable runs and no cancel requests; what it does then.
+        mutating func started(with runs: [RunSummary]) -> [String] {
+            _ = start()
+            _ = feed(.candidates(runs))
+            return feed(.cancelRequests([]))
+        }
         mutating func feed(_ input: EngineMachine.Input) -> [String] { engine.handle(input, now: now).map(Self.describe) }
 
         static func describe(_ action: EngineMachine.Action) -> String {
@@ -62,18 +69,14 @@ struct EngineMachineTests {
     @Test("back-pressure: the third run waits until a driver returns")
     func concurrencyLimit() {
         var step = Step(Self.options())
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1), Self.summary(2), Self.summary(3)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.started(with: [Self.summary(1), Self.summary(2), Self.summary(3)]) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == ["drive 3"])
     }
 
     @Test("a parked run is not taken again until a record follows its last, or its wakeup comes")
     func parkedRuns() {
         var step = Step(Self.options(untilIdle: false))
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1)]))
-        _ = step.feed(.cancelRequests([]))
+        _ = step.started(with: [Self.summary(1)])
         let wakeup = Self.t0.adding(milliseconds: 60_000)
         #expect(step.feed(.drove(Self.run(1), .parked(state: "retryWait", wakeup: wakeup, lastSeq: 10))) == ["loadUnfinished"])
         // Not idle-returning (the engine serves until stopped): it waits for the next poll.
@@ -91,9 +94,7 @@ struct EngineMachineTests {
     @Test("a parked run whose wakeup came is taken again")
     func wakeupComes() {
         var step = Step(Self.options(untilIdle: false))
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1)]))
-        _ = step.feed(.cancelRequests([]))
+        _ = step.started(with: [Self.summary(1)])
         let wakeup = Self.t0.adding(milliseconds: 60_000)
         _ = step.feed(.drove(Self.run(1), .parked(state: "retryWait", wakeup: wakeup, lastSeq: 10)))
         _ = step.feed(.unfinished([Self.summary(1)]))
@@ -106,9 +107,7 @@ struct EngineMachineTests {
     @Test("cancel requests: an active run's driver is signalled; a parked run is woken and taken with a check")
     func cancelRequests() {
         var step = Step(Self.options(concurrency: 4, untilIdle: false))
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1), Self.summary(2)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.started(with: [Self.summary(1), Self.summary(2)]) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(2), .parked(state: "needsAttention", wakeup: nil, lastSeq: 10))) == [])
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([1, 2])) == ["signalCancel 1", "loadCandidates 8"])
@@ -119,9 +118,7 @@ struct EngineMachineTests {
     @Test("a broken run is left alone; a halted one waits like a parked one; both are in the summary")
     func brokenAndHalted() {
         var step = Step(Self.options())
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1), Self.summary(2)]))
-        _ = step.feed(.cancelRequests([]))
+        _ = step.started(with: [Self.summary(1), Self.summary(2)])
         #expect(step.feed(.broken(Self.run(1), reason: "corrupt")) == [])
         #expect(step.feed(.drove(Self.run(2), .halted(state: "provisioning", lastSeq: 10, reason: "undeclared edge"))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1), Self.summary(2)])) == ["stopDrivers", "finish 0 finished, 0 parked, 1 halted, 1 broken, 0 stopped"])
@@ -132,9 +129,7 @@ struct EngineMachineTests {
     @Test("a run another owner holds is skipped and looked at again on the next poll")
     func skipped() {
         var step = Step(Self.options(untilIdle: false))
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1)]))
-        _ = step.feed(.cancelRequests([]))
+        _ = step.started(with: [Self.summary(1)])
         #expect(step.feed(.skipped(Self.run(1))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1)])) == [])
         #expect(step.feed(.pollDue) == ["loadCandidates 4"])
@@ -143,9 +138,7 @@ struct EngineMachineTests {
     @Test("shutdown stops the drivers, takes nothing more, and returns once they have")
     func shutdown() {
         var step = Step(Self.options(untilIdle: false))
-        _ = step.start()
-        _ = step.feed(.candidates([Self.summary(1), Self.summary(2), Self.summary(3)]))
-        _ = step.feed(.cancelRequests([]))
+        _ = step.started(with: [Self.summary(1), Self.summary(2), Self.summary(3)])
         #expect(step.feed(.shutdown) == ["stopDrivers"])
         #expect(step.feed(.drove(Self.run(1), .stopped)) == [])
         #expect(step.feed(.drove(Self.run(2), .stopped)) == ["finish 0 finished, 0 parked, 0 halted, 0 broken, 2 stopped"])

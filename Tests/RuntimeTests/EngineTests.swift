@@ -29,6 +29,13 @@ struct EngineTests {
         )
     }
 
+    /// A fresh journal holding one run of `steps` steps, a test clock and a fresh world.
+    static func oneRun(steps: Int) async throws -> (SQLiteJournal, TestClock, SubmitResult, World) {
+        let journal = try TemporaryJournal().journal
+        let clock = TestClock()
+        return (journal, clock, try await journal.submit(spec(steps: steps), at: clock.now()), World())
+    }
+
     /// Runs `engine` to its end, test time moving by itself.
     static func run(_ engine: Engine<WorldExecutor>, _ clock: TestClock) async throws -> EngineSummary {
         try await clock.advancing { try await engine.run() }
@@ -81,11 +88,8 @@ struct EngineTests {
 
     @Test("a worker that dies before a command starts: the next one finds it never ran and runs it once")
     func recoversNeverStarted() async throws {
-        let journal = try TemporaryJournal().journal
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 2)
         defer { journal.close() }
-        let clock = TestClock()
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
-        let world = World()
         await world.hang(kind: "runStep")
         try await Self.workerDies(journal, world, clock: clock, lease: 300) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
@@ -100,11 +104,8 @@ struct EngineTests {
 
     @Test("a worker that dies after a command ran: the next one journals the recorded outcome without running it again")
     func recoversFinishedCommand() async throws {
-        let journal = try TemporaryJournal().journal
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 2)
         defer { journal.close() }
-        let clock = TestClock()
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
-        let world = World()
         await world.hangAfterCommand(true)
         try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
         await world.hangAfterCommand(false)
@@ -117,11 +118,8 @@ struct EngineTests {
 
     @Test("an exclusive engine takes over runs a dead worker leased, without waiting for the leases to expire")
     func exclusiveTakeover() async throws {
-        let journal = try TemporaryJournal().journal
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 2)
         defer { journal.close() }
-        let clock = TestClock()
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
-        let world = World()
         await world.hang(kind: "runStep")
         try await Self.workerDies(journal, world, clock: clock, lease: 60_000) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
@@ -164,11 +162,8 @@ struct EngineTests {
 
     @Test("a non-idempotent step whose outcome was lost parks the run for an operator, sandbox kept")
     func parksLostOutcome() async throws {
-        let journal = try TemporaryJournal().journal
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 2)
         defer { journal.close() }
-        let clock = TestClock()
-        let submitted = try await journal.submit(Self.spec(steps: 2), at: clock.now())
-        let world = World()
         await world.loseCommands(1)
         try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
         let summary = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 300), clock)
@@ -202,11 +197,8 @@ struct EngineTests {
 
     @Test("a driver stopped while it reconciles journals nothing of what it found")
     func stopDuringRecovery() async throws {
-        let journal = try TemporaryJournal().journal
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 1)
         defer { journal.close() }
-        let clock = TestClock()
-        let submitted = try await journal.submit(Self.spec(steps: 1), at: clock.now())
-        let world = World()
         await world.hangAfterCommand(true)
         try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
         let before = try journal.records(of: submitted.run).count
