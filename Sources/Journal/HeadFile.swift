@@ -35,7 +35,7 @@ final class HeadFile {
 
     /// Opens (creating if needed) the head file at `path`.
     init(path: String) throws(JournalError) {
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw JournalError(.storage, "cannot open the head file \(path): \(String(cString: strerror(errno)))")
         }

@@ -16,7 +16,7 @@ final class LockFile: Sendable {
     /// - Throws: ``JournalError`` with code ``JournalError/Code/locked`` naming the owner's pid
     ///   if another process holds it.
     init(path: String, database: String) throws(JournalError) {
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw JournalError(.storage, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }

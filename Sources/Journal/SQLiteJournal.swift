@@ -53,6 +53,12 @@ public final class SQLiteJournal: Sendable {
         if options.role == .reader, access(path, F_OK) != 0 {
             throw JournalError(.notFound, "there is no journal at \(path); submit a job first, or pass --db")
         }
+        if options.role != .reader {
+            // A new journal is its owner's only (0600): it holds every run's history. SQLite
+            // gives the WAL and shared-memory files the database's mode; the head and lock files
+            // are made 0600 too. An existing database keeps the mode it has.
+            createOwnerOnly(path)
+        }
         let lock: LockFile? = options.role == .owner ? try LockFile(path: lockPath(for: path), database: path) : nil
         var writer: JournalWriter?
         if options.role != .reader {
@@ -120,3 +126,9 @@ public final class SQLiteJournal: Sendable {
 /// The embedded store: every requirement is met by the methods above and in the
 /// `SQLiteJournal+…` files (reads answer synchronously).
 extension SQLiteJournal: JournalStore {}
+
+/// Creates an empty file at `path`, readable and writable by its owner only, unless one exists.
+private func createOwnerOnly(_ path: String) {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    if descriptor >= 0 { close(descriptor) }
+}

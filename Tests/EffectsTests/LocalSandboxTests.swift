@@ -209,4 +209,28 @@ struct LocalSandboxTests {
         }
         #expect(await harness.provider.list().isEmpty)
     }
+
+    @Test("collecting a FIFO, a device or a directory is refused at once, never a read that blocks; a regular file is copied owner-only")
+    func collectOnlyRegularFiles() async throws {
+        let harness = LocalSandboxHarness()
+        let sandbox = try await harness.provider.create(harness.request())
+        defer { Task { try? await harness.provider.kill(sandbox.id, reason: "test") } }
+        let made = try await harness.run("mkfifo fifo && mkdir dir && ln -s /dev/null null && printf secret > out.txt", in: sandbox.id)
+        #expect(made.exit == .exited(code: 0))
+        let artifacts = harness.directory.file("artifacts/run-1")
+        for path in ["fifo", "dir", "null"] {
+            // Bounded: before the fix, opening the FIFO waited for a writer for ever.
+            let refused = await completes(within: 10) {
+                await #expect(throws: SandboxError.self) {
+                    _ = try await harness.provider.copyOut(path, from: sandbox.id, to: "\(artifacts)/\(path)")
+                }
+            }
+            #expect(refused, "collecting '\(path)' did not return within 10 s")
+        }
+        let digest = try await harness.provider.copyOut("out.txt", from: sandbox.id, to: "\(artifacts)/out.txt")
+        #expect(digest.bytes == 6)
+        var info = stat()
+        #expect(stat("\(artifacts)/out.txt", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(artifacts, &info) == 0 && info.st_mode & 0o777 == 0o700)
+    }
 }

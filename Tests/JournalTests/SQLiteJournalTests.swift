@@ -259,4 +259,16 @@ struct SQLiteJournalTests {
         #expect(commits * 4 < operations, "\(operations) appends took \(commits) commits")
         #expect(try journal.verify().ok)
     }
+
+    @Test("a new journal's files are its owner's only: database, WAL, shared memory, head and lock are 0600")
+    func ownerOnlyFiles() async throws {
+        let temporary = try TemporaryJournal()
+        defer { temporary.close() }
+        _ = try await temporary.journal.submit(TestJobs.shell(), at: t0)
+        for suffix in ["", "-wal", "-shm", ".head", ".lock"] {
+            var info = stat()
+            #expect(stat(temporary.path + suffix, &info) == 0, "\(suffix) missing")
+            #expect(info.st_mode & 0o777 == 0o600, "\(temporary.path + suffix) is \(String(info.st_mode & 0o777, radix: 8))")
+        }
+    }
 }

@@ -118,6 +118,18 @@ struct SandboxRunTests {
         #expect(bytes.range(of: Data("token-value".utf8)) == nil)
     }
 
+    @Test("a FIFO named in collect fails the collect at once: the run ends instead of waiting in collecting for ever")
+    func fifoInCollect() async throws {
+        let f = try Fixture()
+        let run = try await f.submit([TestJobs.step("plant", "mkfifo f")], collect: ["f"])
+        let ended = await completes(within: 60) {
+            _ = try? await f.engine().run()
+        }
+        #expect(ended, "the run stayed in \((try? f.state(run)) ?? "?")")
+        #expect(try f.journal.run(matching: run.id.value).terminal)
+        #expect(await f.sandboxesLeft().isEmpty)
+    }
+
     @Test("a failing step is retried; one that times out fails the run; both leave no sandbox")
     func retryAndTimeout() async throws {
         let f = try Fixture()

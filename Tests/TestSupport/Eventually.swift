@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 /// Waits until `condition` holds, looking every `every` milliseconds of real time for at most
@@ -14,4 +15,38 @@ public func eventually(
         try await Task.sleep(for: .milliseconds(interval))
     }
     Issue.record("\(what) not met within \(milliseconds) ms", sourceLocation: sourceLocation)
+}
+
+/// Whether `operation` finishes within `seconds` of real time. A bound for tests of code that must
+/// not block: when it does block (in a system call, out of reach of cancellation), this still
+/// returns, `false`, and the test fails instead of hanging.
+public func completes(within seconds: Int, _ operation: @escaping @Sendable () async -> Void) async -> Bool {
+    let answer = FirstAnswer()
+    return await withCheckedContinuation { continuation in
+        answer.wait(continuation)
+        Task {
+            await operation()
+            answer.give(true)
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            answer.give(false)
+        }
+    }
+}
+
+/// The first of several answers, handed to one waiter.
+private final class FirstAnswer: Sendable {
+    private let waiter = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+
+    func wait(_ continuation: CheckedContinuation<Bool, Never>) {
+        waiter.withLock { $0 = continuation }
+    }
+
+    func give(_ value: Bool) {
+        waiter.withLock { continuation in
+            continuation?.resume(returning: value)
+            continuation = nil
+        }
+    }
 }

@@ -118,7 +118,10 @@ extension LocalSandboxProvider {
         guard directory >= 0 else { return .failure(.failed("the workspace is gone", retryable: false)) }
         for (index, component) in components.enumerated() {
             let last = index == components.count - 1
-            let next = openat(directory, component, (last ? O_RDONLY : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
+            // The file itself is opened non-blocking: a FIFO (or anything else a step planted
+            // that is not a regular file) must be refused by the type check below, never waited
+            // on in open or read.
+            let next = openat(directory, component, (last ? O_RDONLY | O_NONBLOCK : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
             close(directory)
             guard next >= 0 else {
                 return .failure(.failed("cannot open '\(path)' in the workspace: \(String(cString: strerror(errno)))", retryable: false))
@@ -134,14 +137,19 @@ extension LocalSandboxProvider {
         guard Int64(info.st_size) <= artifactLimit else {
             return .failure(.failed("'\(path)' is \(info.st_size) bytes, over the artifact limit of \(artifactLimit)", retryable: false))
         }
+        // A regular file: reads block as on any file from here.
+        _ = fcntl(source, F_SETFL, fcntl(source, F_GETFL) & ~O_NONBLOCK)
+        // Artifacts may hold what a job wrote of its secrets: for the worker's user only.
         if let slash = destination.lastIndex(of: "/") {
-            FileIO.makeDirectories(String(destination[..<slash]), mode: 0o755)
+            FileIO.makeDirectories(String(destination[..<slash]), mode: 0o700)
         }
-        let target = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let target = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard target >= 0 else {
             return .failure(.failed("cannot write \(destination): \(String(cString: strerror(errno)))", retryable: false))
         }
         defer { close(target) }
+        // A file left by an earlier collect keeps its mode through O_TRUNC.
+        fchmod(target, 0o600)
         var hasher = SHA256()
         var total: Int64 = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
