@@ -76,6 +76,13 @@ public protocol JournalStore: Sendable {
     /// The runs `filter` selects, oldest first, at most `limit`.
     func runs(_ filter: RunFilter, limit: Int) async throws(JournalError) -> [RunSummary]
 
+    /// A page of the runs `filter` selects, newest first: at most `limit`, all older than the run
+    /// `cursor` names (the last run of the page before), if given.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/unknownRun`` if `cursor` names
+    ///   no run.
+    func page(_ filter: RunFilter, olderThan cursor: RunID?, limit: Int) async throws(JournalError) -> RunPage
+
     /// Unfinished runs no live lease holds at `now`, interrupted ones first, at most `limit`;
     /// with `ignoringLeases`, every unfinished run.
     func runnable(at now: Timestamp, limit: Int, ignoringLeases: Bool) async throws(JournalError) -> [RunSummary]

@@ -99,6 +99,37 @@ extension SQLiteJournal {
         }
     }
 
+    /// A page of the runs `filter` selects, newest first; see ``JournalStore/page(_:olderThan:limit:)``.
+    public func page(_ filter: RunFilter, olderThan cursor: RunID?, limit: Int) throws(JournalError) -> RunPage {
+        let cursorNumber: Int64
+        if let cursor {
+            cursorNumber = try run(matching: cursor.value).run.number
+        } else {
+            cursorNumber = .max
+        }
+        let limit = max(0, limit)
+        let rows = try read { connection throws(SQLiteError) in
+            var conditions = ["runs.run_no < ?1"]
+            switch filter {
+            case .all: break
+            case .unfinished: conditions.append("run_heads.terminal = 0")
+            case .state: conditions.append("run_heads.state_name = ?3")
+            }
+            let query = try connection.prepare(
+                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE \(conditions.joined(separator: " AND ")) ORDER BY runs.run_no DESC LIMIT ?2"
+            )
+            query.bind(1, cursorNumber)
+            query.bind(2, limit.addingSaturated(1))
+            if case .state(let name) = filter { query.bind(3, name) }
+            var result: [RunSummary] = []
+            while try query.step() {
+                result.append(try Self.summary(query))
+            }
+            return result
+        }
+        return RunPage(runs: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
+
     /// Unfinished runs that no one holds a live lease on at `now` (never leased, released, or
     /// expired): the runs a worker may take. Runs that were driven before (interrupted, to be
     /// recovered) come first, then new ones; oldest first in each. With `ignoringLeases`, every

@@ -140,4 +140,25 @@ struct JournalStoreConformanceTests {
         #expect(try await store.verify(registry: .standard, maxProblems: 10).ok)
         #expect(try await store.upgradeCheck(registry: .standard).ok)
     }
+
+    @Test("pages: newest first, older than the cursor, with whether more follow; an unknown cursor is refused", arguments: StoreFactory.all)
+    func pages(_ factory: StoreFactory) async throws {
+        let store = try factory.open()
+        defer { store.close() }
+        var runs: [RunRef] = []
+        for index in 0..<5 {
+            runs.append(try await store.submit(TestJobs.shell(), at: t0.adding(seconds: index)).run)
+        }
+        let first = try await store.page(.all, olderThan: nil, limit: 2)
+        #expect(first.runs.map(\.run) == [runs[4], runs[3]] && first.hasMore)
+        let second = try await store.page(.all, olderThan: runs[3].id, limit: 2)
+        #expect(second.runs.map(\.run) == [runs[2], runs[1]] && second.hasMore)
+        let last = try await store.page(.all, olderThan: runs[1].id, limit: 2)
+        #expect(last.runs.map(\.run) == [runs[0]] && !last.hasMore)
+        #expect(try await store.page(.state("queued"), olderThan: nil, limit: 10).runs.count == 5)
+        #expect(try await store.page(.state("succeeded"), olderThan: nil, limit: 10).runs.isEmpty)
+        await #expect(throws: JournalError(.unknownRun, "")) {
+            _ = try await store.page(.all, olderThan: RunID("zzzzzzzzzzzzzzzzzzzzzzzzzz")!, limit: 2)
+        }
+    }
 }

@@ -58,6 +58,36 @@ struct WorkerCLITests {
         #expect(huge.status == 2 && huge.stderr.contains("limit is \(SpecLimits.maxSpecBytes)"))
     }
 
+    @Test("list: newest first, a page at a time with --after, a hint when more follow; bad --limit and --state refused")
+    func listPages() async throws {
+        let temporary = try TemporaryJournal()
+        var ids: [String] = []
+        for index in 0..<5 {
+            ids.append(try await temporary.journal.submit(TestJobs.shell(name: "r\(index)"), at: t0.adding(seconds: index)).run.id.value)
+        }
+        temporary.close()
+        let db = temporary.path
+        let first = try await Self.worker(["list", "--db", db, "--limit", "2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix(ids[4]) } && lines.contains { $0.hasPrefix(ids[3]) } && !lines.contains { $0.hasPrefix(ids[2]) })
+        #expect(lines.firstIndex { $0.hasPrefix(ids[4]) }! < lines.firstIndex { $0.hasPrefix(ids[3]) }!)
+        #expect(first.stdout.contains("more runs follow: worker list --after \(ids[3])"))
+        let json = try await Self.worker(["list", "--db", db, "--limit", "2", "--after", ids[3], "--json"])
+        guard case .array(let rows) = try JSONValue.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("not an array: \(json.stdout)")
+            return
+        }
+        #expect(try rows.map { try JSONFields($0).string("run") } == [ids[2], ids[1]])
+        #expect(json.stderr.contains("--after \(ids[1])"))
+        let last = try await Self.worker(["list", "--db", db, "--after", ids[1]])
+        #expect(last.stdout.contains(ids[0]) && !last.stdout.contains("more runs follow"))
+        for bad in [["--limit", "0"], ["--limit", "20000"], ["--state", "bogus"]] {
+            let refused = try await Self.worker(["list", "--db", db] + bad)
+            #expect(refused.status != 0 && (refused.stderr.contains("--limit must be") || refused.stderr.contains("no state of a sandbox job")), "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test("an unknown run exits 2 with a message, not a stack trace")
     func unknownRun() async throws {
         let directory = TemporaryDirectory()

@@ -1,0 +1,26 @@
+import Journal
+import RunStateMachine
+
+extension RunSummary {
+    /// The summary as JSON.
+    var json: JSONValue {
+        var object: JSONObject = [
+            "run": .string(run.id.value),
+            "machine": .string(machine),
+            "machineVersion": .string(machineVersion),
+            "state": .string(stateName),
+            "terminal": .bool(terminal),
+            "records": .int(Int64(lastRunSeq)),
+            "lastSeq": .int(lastSeq),
+            "leaseEpoch": .int(leaseEpoch),
+            "createdAt": .string("\(createdAt)"),
+            "updatedAt": .string("\(updatedAt)"),
+            "inputHash": .string(inputHash),
+        ]
+        if let name { object["name"] = .string(name) }
+        if let idempotencyKey { object["idempotencyKey"] = .string(idempotencyKey) }
+        if let leaseOwner { object["leaseOwner"] = .string(leaseOwner) }
+        if let leaseExpiresAt { object["leaseExpiresAt"] = .string("\(leaseExpiresAt)") }
+        return .object(object)
+    }
+}
