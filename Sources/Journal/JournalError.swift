@@ -86,7 +86,7 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
             return JournalError(.ioFailure, "I/O error; the journal has stopped and must be reopened: \(error)", fileID: fileID, line: line)
         }
         if error.isCorrupt {
-            return JournalError(.corrupt, "the database is damaged; run 'worker verify' and restore from a verified backup: \(error)", fileID: fileID, line: line)
+            return JournalError(.corrupt, "the database file is damaged where SQLite reads it (\(error)): restore it from a backup ('worker verify' checks a backup before you rely on it)", fileID: fileID, line: line)
         }
         return JournalError(.storage, "\(error)", fileID: fileID, line: line)
     }

@@ -88,6 +88,19 @@ struct WorkerCLITests {
         }
     }
 
+    @Test("status says a released lease is released, not held until 1970")
+    func releasedLease() async throws {
+        let temporary = try TemporaryJournal()
+        let run = try await temporary.journal.submit(TestJobs.shell(), at: t0).run
+        let lease = try await temporary.journal.acquireLease(run: run.id, owner: "w", ttlMilliseconds: 1000, at: t0)
+        try await temporary.journal.releaseLease(lease)
+        temporary.close()
+        let text = try await Self.worker(["status", "--db", temporary.path, run.id.value])
+        #expect(text.stdout.contains("epoch 1, w, released") && !text.stdout.contains("1970"), "\(text.stdout)")
+        let json = try await Self.worker(["status", "--db", temporary.path, run.id.value, "--json"])
+        #expect(json.stdout.contains("\"leaseReleased\":true") && !json.stdout.contains("1970"), "\(json.stdout)")
+    }
+
     @Test("an unknown run exits 2 with a message, not a stack trace")
     func unknownRun() async throws {
         let directory = TemporaryDirectory()

@@ -39,7 +39,10 @@ struct StatusCommand: AsyncParsableCommand {
             if let key = summary.idempotencyKey { rows.append(["idempotency key", key]) }
             rows.append(["cost", view.cost.summary(asOf: .now())])
             if let owner = summary.leaseOwner, let expires = summary.leaseExpiresAt {
-                rows.append(["lease", "epoch \(summary.leaseEpoch), \(owner), until \(expires)"])
+                // A released lease has expiry 0: its holder let go (the run is parked or was left
+                // for the next worker), it does not hold the run until 1970.
+                let until = expires.milliseconds <= 0 ? "released" : "until \(expires)"
+                rows.append(["lease", "epoch \(summary.leaseEpoch), \(owner), \(until)"])
             } else {
                 rows.append(["lease", "none (waiting for a worker)"])
             }

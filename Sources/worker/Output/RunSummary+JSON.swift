@@ -20,7 +20,14 @@ extension RunSummary {
         if let name { object["name"] = .string(name) }
         if let idempotencyKey { object["idempotencyKey"] = .string(idempotencyKey) }
         if let leaseOwner { object["leaseOwner"] = .string(leaseOwner) }
-        if let leaseExpiresAt { object["leaseExpiresAt"] = .string("\(leaseExpiresAt)") }
+        if let leaseExpiresAt {
+            // A released lease (expiry 0) is said as such, not as held until 1970.
+            if leaseExpiresAt.milliseconds <= 0 {
+                object["leaseReleased"] = .bool(true)
+            } else {
+                object["leaseExpiresAt"] = .string("\(leaseExpiresAt)")
+            }
+        }
         return .object(object)
     }
 }
