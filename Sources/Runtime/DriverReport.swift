@@ -1,3 +1,4 @@
+import Logging
 import RunStateMachine
 
 /// What a run's driver has to tell the log: the journal holds none of it.
@@ -17,11 +18,14 @@ public enum DriverReport: Hashable, Sendable, CustomStringConvertible {
     /// flight: `refired` are fired again with their keys, `settled` become outcome events.
     case recovering(epoch: Int64, pending: Int, refired: Int, settled: Int)
 
-    /// Whether an operator should hear of it (a defect somewhere), not only a debugger.
-    public var isDefect: Bool {
+    /// How loud to log it: defects at `error`, a lost lease at `warning`, a recovery at `info`,
+    /// an expected refusal at `debug`.
+    public var logLevel: Logger.Level {
         switch self {
-        case .machineDefect, .executorFailed: true
-        case .eventRefused, .leaseLost, .recovering: false
+        case .machineDefect, .executorFailed: .error
+        case .leaseLost: .warning
+        case .recovering: .info
+        case .eventRefused: .debug
         }
     }
 

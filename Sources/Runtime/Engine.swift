@@ -64,9 +64,10 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         var engine = EngineMachine(options: options, swept: swept)
         return try await withThrowingTaskGroup(of: Input.self) { group in
             var actions = engine.start(now: clock.now())
-            // A driver's result that came in after the engine's task was cancelled waits here
-            // until the machine has heard of the shutdown: it must not take the run again.
-            var held: Input?
+            // What a driver task or the poll timer returned, handled only after the check for
+            // shutdown: a result that comes in as the task is cancelled must not let the machine
+            // take that run again before it has heard of the shutdown.
+            var completion: Input?
             while true {
                 var reply: Input?
                 for action in actions {
@@ -97,19 +98,13 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                     actions = engine.handle(reply, now: clock.now())
                 } else if Task.isCancelled, !engine.stopping {
                     actions = engine.handle(.shutdown, now: clock.now())
-                } else if let next = held {
-                    held = nil
-                    actions = engine.handle(next, now: clock.now())
-                } else if let next = try await group.next() {
+                } else if let next = completion {
+                    completion = nil
                     report(next)
-                    if Task.isCancelled, !engine.stopping {
-                        held = next
-                        actions = engine.handle(.shutdown, now: clock.now())
-                    } else {
-                        actions = engine.handle(next, now: clock.now())
-                    }
+                    actions = engine.handle(next, now: clock.now())
                 } else {
-                    actions = engine.handle(.shutdown, now: clock.now())
+                    completion = try await group.next() ?? .shutdown
+                    actions = []
                 }
             }
         }

@@ -105,12 +105,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                     case .clearCancelRequest:
                         try? await journal.clearCancelRequest(runNo: lease.run.number)
                     case .report(let report):
-                        switch report {
-                        case .machineDefect, .executorFailed: logger.error("\(report)")
-                        case .leaseLost: logger.warning("\(report)")
-                        case .recovering: logger.info("\(report)")
-                        case .eventRefused: logger.debug("\(report)")
-                        }
+                        logger.log(level: report.logLevel, "\(report)")
                     case .release(let lease):
                         try? await journal.releaseLease(lease)
                     case .finish(let result):

@@ -211,7 +211,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             finish(.lostLease, into: &actions)
         case (.renewing, .renewed(let renewed)):
             lease = renewed
-            actions.append(.armRenewal(at: now.adding(milliseconds: max(1, leaseTTL / 3))))
+            actions.append(.armRenewal(at: renewal(after: now)))
             advance(now: now, into: &actions)
         case (.readingCancel, .cancelRequest(let reason)):
             if let reason, let event = machine.cancelEvent(reason: reason) {
@@ -267,7 +267,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         if let event = machine.driverEvent(in: state) {
             backlog.append(event)
         }
-        actions.append(.armRenewal(at: now.adding(milliseconds: max(1, leaseTTL / 3))))
+        actions.append(.armRenewal(at: renewal(after: now)))
         if cancellable {
             actions.append(.awaitCancelSignal)
             if checksCancelAtStart {
@@ -337,6 +337,11 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             return
         }
         phase = .waiting
+    }
+
+    /// When to renew a lease taken or renewed at `now`: a third of its time in.
+    private func renewal(after now: Timestamp) -> Timestamp {
+        now.adding(milliseconds: max(1, leaseTTL / 3))
     }
 
     private mutating func finish(_ result: DriveResult, into actions: inout [Action]) {

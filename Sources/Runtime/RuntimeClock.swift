@@ -1,12 +1,6 @@
 import RunStateMachine
 import SystemSupport
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The runtime's source of time: deadlines and retries are wall-clock instants journaled with
 /// the run, so the clock gives wall-clock time and sleeps until one.
 ///

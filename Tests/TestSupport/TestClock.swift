@@ -35,16 +35,6 @@ public final class TestClock: RuntimeClock {
         state.withLock { $0.now }
     }
 
-    /// How many tasks sleep on the clock now.
-    public var sleepers: Int {
-        state.withLock { $0.sleepers.count }
-    }
-
-    /// The earliest deadline a task sleeps until, if any.
-    public var nextDeadline: Timestamp? {
-        state.withLock { $0.sleepers.map(\.deadline).min() }
-    }
-
     /// Suspends until the clock is advanced to `deadline` (at once if it has passed).
     public func sleep(until deadline: Timestamp) async throws {
         let id = state.withLock { state in

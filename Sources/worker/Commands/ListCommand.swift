@@ -43,7 +43,8 @@ struct ListCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let journal = try options.journal(.reader)
             defer { journal.close() }
-            let cursor = try await after.asyncMap { try await journal.run(matching: $0).run.id }
+            var cursor: RunID?
+            if let after { cursor = try await journal.run(matching: after).run.id }
             let page = try await journal.page(RunFilter(parsing: state), olderThan: cursor, limit: limit)
             let next = page.hasMore ? page.runs.last.map { "more runs follow: worker list --after \($0.run.id.value)\(state.map { " --state \($0)" } ?? "")" } : nil
             if options.json {
@@ -65,13 +66,5 @@ struct ListCommand: AsyncParsableCommand {
             )
             if let next { print(next) }
         }
-    }
-}
-
-extension Optional {
-    /// The value transformed by `transform`, which may suspend and throw, or `nil`.
-    fileprivate func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
