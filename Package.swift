@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "worker", targets: ["worker"]),
         .library(name: "RunStateMachine", targets: ["RunStateMachine"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "JournalPostgres", targets: ["JournalPostgres"]),
         .library(name: "Effects", targets: ["Effects"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .executable(name: "runlog-supervisor", targets: ["runlog-supervisor"]),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +39,20 @@ let package = Package(
                 "CSQLite",
                 "Failpoints",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The PostgreSQL store: its own module, so that the core targets (and a build that only
+        // wants the embedded store) do not link postgres-nio.
+        .target(
+            name: "JournalPostgres",
+            dependencies: [
+                "RunStateMachine",
+                "Journal",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -104,6 +121,7 @@ let package = Package(
                 "Benchmarks",
                 "RunStateMachine",
                 "Journal",
+                "JournalPostgres",
                 "Runtime",
                 "Effects",
                 "runlog-supervisor",
@@ -128,8 +146,10 @@ let package = Package(
             name: "JournalTests",
             dependencies: [
                 "Journal",
+                "JournalPostgres",
                 "Runtime",
                 "RunStateMachine",
+                "SystemSupport",
                 "CSQLite",
                 "worker",
                 "TestSupport",
@@ -166,7 +186,10 @@ let package = Package(
             dependencies: [
                 "RunStateMachine",
                 "Journal",
+                "JournalPostgres",
                 "Runtime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

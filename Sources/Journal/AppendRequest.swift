@@ -56,6 +56,32 @@ public struct AppendRequest: Hashable, Sendable {
         self.answers = event.answers
     }
 
+    /// Whether the run's head (its last record, at `lastSeq`, the lease epoch, whether it has
+    /// finished) takes this record.
+    package func fits(lastRunSeq: Int, epoch: Int64, terminal: Bool, lastSeq: Int64) -> Bool {
+        lastRunSeq == runSeq - 1 && lastSeq == previousSeq && self.epoch == epoch && !terminal
+    }
+
+    /// Why a run whose head is as given refuses this record (it does not ``fits(lastRunSeq:epoch:terminal:lastSeq:)``).
+    package func refusal(lastRunSeq: Int, epoch: Int64, terminal: Bool, lastSeq: Int64) -> JournalError {
+        if epoch != self.epoch {
+            return JournalError(
+                .staleEpoch,
+                "the lease moved on to epoch \(epoch); this owner (epoch \(self.epoch)) may no longer append",
+                run: run.id
+            )
+        }
+        if terminal {
+            return JournalError(.runFinished, "the run has finished; nothing can be appended", run: run.id)
+        }
+        return JournalError(
+            .sequenceConflict,
+            "record \(runSeq) linking to \(previousSeq) is not the run's next (its last is \(lastRunSeq), at \(lastSeq)); "
+                + "reload the run and retry",
+            run: run.id
+        )
+    }
+
     /// The canonical JSON array of `elements`, or `nil` when there are none.
     static func encode<Element: JSONCodable>(_ elements: [Element]) -> [UInt8]? {
         guard !elements.isEmpty else { return nil }

@@ -2,7 +2,7 @@
 
 extension Migration {
     /// The SQLite migrations, in order.
-    static let sqlite: [Migration] = [
+    package static let sqlite: [Migration] = [
         Migration(version: 1, file: "0001_journal.sql", sql: #"""
 -- Runlog journal, schema 1.
 --

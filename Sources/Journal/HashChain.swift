@@ -17,26 +17,26 @@ import RunStateMachine
 /// event, state, intents, abandons, answers each: 4-byte big-endian length + bytes,
 ///                                          or 0xFFFFFFFF for NULL
 /// ```
-enum HashChain {
+package enum HashChain {
     /// The record format this build writes.
-    static let currentFormat: Int64 = 1
+    package static let currentFormat: Int64 = 1
 
     /// The record formats this build can hash (and so verify and read).
-    static let knownFormats: ClosedRange<Int64> = 1...1
+    package static let knownFormats: ClosedRange<Int64> = 1...1
 
     /// `format 1`, or `formats 1 to 3`, for messages.
-    static var knownFormatsDescription: String {
+    package static var knownFormatsDescription: String {
         knownFormats.count == 1 ? "format \(knownFormats.lowerBound)" : "formats \(knownFormats.lowerBound) to \(knownFormats.upperBound)"
     }
 
     /// The `prev_hash` of the first record.
-    static let genesis = [UInt8](repeating: 0, count: 32)
+    package static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// The size of the fixed part of the canonical bytes.
     static let headerSize = 53
 
     /// SHA-256 of `bytes` as lowercase hex (input hashes for idempotency and projection checks).
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
         ContentHash.hex(SHA256.hash(data: bytes))
     }
 
@@ -68,7 +68,7 @@ enum HashChain {
     ///
     /// - Parameter scratch: A buffer reused between calls (the writer keeps one): the canonical
     ///   bytes are assembled in it and hashed in one call.
-    static func hash(
+    package static func hash(
         prev: [UInt8],
         seq: Int64,
         runNo: Int64,
@@ -148,7 +148,7 @@ enum HashChain {
 
     /// The hash of `record`'s content chained to `prev`, or `nil` if the record is in a format
     /// this build does not know.
-    static func hash(of record: JournalRecord, prev: [UInt8]) -> [UInt8]? {
+    package static func hash(of record: JournalRecord, prev: [UInt8]) -> [UInt8]? {
         guard record.format == 1 else { return nil }
         var scratch: [UInt8] = []
         return hash(

@@ -38,6 +38,9 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case corrupt
         /// Records at the end of the journal are missing (its head file records a later one).
         case truncated
+        /// The database server cannot be reached (down, refusing, or the connection broke); an
+        /// operation that failed this way may or may not have committed: reload before retrying.
+        case unavailable
         /// Any other storage error.
         case storage
         /// The journal was closed, or stopped after an earlier I/O failure.

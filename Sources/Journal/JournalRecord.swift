@@ -33,6 +33,28 @@ public struct JournalRecord: Hashable, Sendable {
     /// The layout of the canonical bytes (1 for every record of this build and all earlier ones).
     public var format: Int64 = 1
 
+    /// A record as a store read it.
+    package init(
+        seq: Int64, runNo: Int64, runSeq: Int, runPrev: Int64?, kind: RecordKind, epoch: Int64, at: Timestamp, event: [UInt8],
+        state: [UInt8]?, intents: [UInt8]?, abandons: [UInt8]?, answers: IntentID?, prevHash: [UInt8], hash: [UInt8], format: Int64
+    ) {
+        self.seq = seq
+        self.runNo = runNo
+        self.runSeq = runSeq
+        self.runPrev = runPrev
+        self.kind = kind
+        self.epoch = epoch
+        self.at = at
+        self.event = event
+        self.state = state
+        self.intents = intents
+        self.abandons = abandons
+        self.answers = answers
+        self.prevHash = prevHash
+        self.hash = hash
+        self.format = format
+    }
+
     /// The payload parsed as JSON.
     public func eventJSON() throws(JSONParseError) -> JSONValue { try JSONValue.parse(event) }
 

@@ -41,6 +41,11 @@ public protocol JournalStore: Sendable {
 
     // MARK: Leases
 
+    /// Whether this process is the store's only worker, so that every lease another owner holds
+    /// is known to be dead (the embedded store's owner lock). A shared store is never: its other
+    /// workers may be alive on other hosts.
+    var ownsExclusively: Bool { get }
+
     /// Takes run `run`'s lease for `owner` until `at` plus `ttlMilliseconds`, at the next
     /// fencing epoch; with `takingOver`, even from a live owner known to be dead.
     ///
@@ -48,11 +53,13 @@ public protocol JournalStore: Sendable {
     ///   ``JournalError/Code/runFinished`` or ``JournalError/Code/unknownRun``.
     func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp, takingOver: Bool) async throws(JournalError) -> Lease
 
-    /// Extends `lease` until `until`.
+    /// Extends `lease` to `ttlMilliseconds` from now: on the store's clock, which for the
+    /// embedded store is the caller's (`at`) and for a server store the server's, so that clock
+    /// skew between workers' hosts cannot make two owners.
     ///
     /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
     ///   has taken the run.
-    func renewLease(_ lease: Lease, until: Timestamp) async throws(JournalError) -> Lease
+    func renewLease(_ lease: Lease, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease
 
     /// Lets go of `lease` (the run is free to take at once); nothing happens if it is stale.
     func releaseLease(_ lease: Lease) async throws(JournalError)

@@ -68,3 +68,26 @@ public struct RunSummary: Hashable, Sendable {
         self.updatedAt = updatedAt
     }
 }
+
+extension RunSummary {
+    /// The run `text` names among `matches` (the runs whose ids start with it, in id order, a
+    /// few at most): the one whose id it is, else the only one, if `text` has four characters
+    /// or more.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/unknownRun`` if none or several
+    ///   match.
+    package static func matching(_ text: String, among matches: [RunSummary]) throws(JournalError) -> RunSummary {
+        let prefix = text.lowercased()
+        if let exact = matches.first(where: { $0.run.id.value == prefix }) {
+            return exact
+        }
+        guard prefix.count >= 4, matches.count == 1 else {
+            let detail =
+                matches.isEmpty
+                ? "no run has an id starting with '\(text)'; 'worker list' shows the runs"
+                : "'\(text)' matches several runs (\(matches.map(\.run.id.value).joined(separator: ", "))); give more of the id"
+            throw JournalError(.unknownRun, detail)
+        }
+        return matches[0]
+    }
+}

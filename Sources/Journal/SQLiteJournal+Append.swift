@@ -67,26 +67,9 @@ extension SQLiteJournal {
         let select = try connection.statement("SELECT last_run_seq, lease_epoch, terminal, last_seq FROM run_heads WHERE run_no = ?1")
         select.bind(1, request.run.number)
         defer { select.reset() }
-        let run = request.run.id
         guard try select.step() else {
-            return JournalError(.unknownRun, "no run has id \(run)", run: run)
+            return JournalError(.unknownRun, "no run has id \(request.run.id)", run: request.run.id)
         }
-        let (last, epoch, terminal, lastSeq) = (select.int(0), select.int64(1), select.int(2) == 1, select.int64(3))
-        if epoch != request.epoch {
-            return JournalError(
-                .staleEpoch,
-                "the lease moved on to epoch \(epoch); this owner (epoch \(request.epoch)) may no longer append",
-                run: run
-            )
-        }
-        if terminal {
-            return JournalError(.runFinished, "the run has finished; nothing can be appended", run: run)
-        }
-        return JournalError(
-            .sequenceConflict,
-            "record \(request.runSeq) linking to \(request.previousSeq) is not the run's next (its last is \(last), at \(lastSeq)); "
-                + "reload the run and retry",
-            run: run
-        )
+        return request.refusal(lastRunSeq: select.int(0), epoch: select.int64(1), terminal: select.int(2) == 1, lastSeq: select.int64(3))
     }
 }

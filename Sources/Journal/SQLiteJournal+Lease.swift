@@ -88,12 +88,17 @@ extension SQLiteJournal {
         }
     }
 
-    /// Extends a lease the caller still holds.
+    /// Whether this process holds the journal's owner lock, which every worker takes: then
+    /// every other lease holder is dead.
+    public var ownsExclusively: Bool { options.role == .owner }
+
+    /// Extends a lease the caller still holds to `ttlMilliseconds` after `at`.
     ///
     /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
     ///   has taken the run since.
-    public func renewLease(_ lease: Lease, until: Timestamp) async throws(JournalError) -> Lease {
-        try await write { context throws(SQLiteError) in
+    public func renewLease(_ lease: Lease, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease {
+        let until = at.adding(milliseconds: ttlMilliseconds)
+        return try await write { context throws(SQLiteError) in
             let update = try context.connection.statement("UPDATE leases SET expires_ms = ?1 WHERE run_no = ?2 AND epoch = ?3")
             update.bind(1, until.milliseconds)
             update.bind(2, lease.run.number)

@@ -173,17 +173,7 @@ extension SQLiteJournal {
             }
             return result
         }
-        if let exact = matches.first(where: { $0.run.id.value == prefix }) {
-            return exact
-        }
-        guard prefix.count >= 4, matches.count == 1 else {
-            let detail =
-                matches.isEmpty
-                ? "no run has an id starting with '\(text)'; 'worker list' shows the runs"
-                : "'\(text)' matches several runs (\(matches.map(\.run.id.value).joined(separator: ", "))); give more of the id"
-            throw JournalError(.unknownRun, detail)
-        }
-        return matches[0]
+        return try RunSummary.matching(text, among: matches)
     }
 
     /// The run's records in order, found by following `run_prev` back from the run's head (the

@@ -24,40 +24,7 @@ extension SQLiteJournal {
         at: Timestamp,
         id: RunID? = nil
     ) async throws(JournalError) -> SubmitResult {
-        let revision = Machine.latest
-        let definition = revision.definition
-        let start: Transition<Machine>
-        do {
-            start = try Machine(input: input, submittedAt: at, revision: revision.number).checkedStart()
-        } catch {
-            throw JournalError(.invalidInput, "the machine refuses to start: \(error)")
-        }
-        let inputJSON = input.json
-        // What is journaled must load again: the input is decoded (and validated) as a worker
-        // will decode it.
-        do {
-            _ = try Machine.Input(json: inputJSON)
-        } catch {
-            throw JournalError(.invalidInput, "the run's input is not valid: \(error)")
-        }
-        let inputBytes = inputJSON.canonicalBytes
-        let inputHash = HashChain.sha256Hex(inputBytes)
-        let runID = id ?? RunID.generate(at: at)
-        let creation = RunCreation(
-            runID: runID,
-            machine: definition.name,
-            version: definition.version,
-            input: inputJSON,
-            submittedAt: at,
-            name: label,
-            idempotencyKey: idempotencyKey
-        )
-        let event = creation.canonicalPayload(inputBytes: inputBytes)
-        let state = start.state.json.canonicalBytes
-        let stateName = start.state.name
-        let terminal = definition.isTerminal(stateName)
-        let intents = AppendRequest.encode(start.intents)
-
+        let prepared = try PreparedSubmit(machine, input: input, label: label, idempotencyKey: idempotencyKey, at: at, id: id)
         return try await write { context throws(SQLiteError) in
             if let idempotencyKey {
                 let existing = try context.connection.statement("SELECT run_no, run_id, input_hash FROM runs WHERE idempotency_key = ?1")
@@ -70,15 +37,8 @@ extension SQLiteJournal {
                         )
                     }
                     let run = RunRef(id: id, number: existing.int64(0))
-                    guard existing.text(2) == inputHash else {
-                        return .failure(
-                            JournalError(
-                                .idempotencyConflict,
-                                "idempotency key '\(idempotencyKey)' already names run \(run.id), submitted with a different spec; "
-                                    + "use a new key, or resubmit the original spec",
-                                run: run.id
-                            )
-                        )
+                    guard existing.text(2) == prepared.inputHash else {
+                        return .failure(prepared.conflict(with: run))
                     }
                     return .success(SubmitResult(run: run, created: false))
                 }
@@ -89,15 +49,15 @@ extension SQLiteJournal {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """
             )
-            insert.bind(1, runID.value)
-            insert.bind(2, definition.name)
-            insert.bind(3, definition.version)
+            insert.bind(1, prepared.runID.value)
+            insert.bind(2, prepared.machine)
+            insert.bind(3, prepared.version)
             insert.bind(4, label)
             insert.bind(5, idempotencyKey)
-            insert.bind(6, inputHash)
+            insert.bind(6, prepared.inputHash)
             insert.bind(7, at.milliseconds)
             try insert.run()
-            let run = RunRef(id: runID, number: context.connection.lastInsertRowID)
+            let run = RunRef(id: prepared.runID, number: context.connection.lastInsertRowID)
             let head = try context.connection.statement(
                 """
                 INSERT INTO run_heads (run_no, state_name, terminal, last_run_seq, last_seq, lease_epoch, updated_ms)
@@ -105,8 +65,8 @@ extension SQLiteJournal {
                 """
             )
             head.bind(1, run.number)
-            head.bind(2, stateName)
-            head.bind(3, terminal ? 1 : 0)
+            head.bind(2, prepared.stateName)
+            head.bind(3, prepared.terminal ? 1 : 0)
             head.bind(4, context.nextSeq)
             head.bind(5, at.milliseconds)
             try head.run()
@@ -117,9 +77,9 @@ extension SQLiteJournal {
                 kind: .created,
                 epoch: 0,
                 at: at,
-                event: event,
-                state: state,
-                intents: intents,
+                event: prepared.event,
+                state: prepared.state,
+                intents: prepared.intents,
                 abandons: nil,
                 answers: nil
             )

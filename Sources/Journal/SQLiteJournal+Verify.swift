@@ -86,15 +86,10 @@ extension SQLiteJournal {
             // first readable record's link, against the records before the segment.
             let expected = lastRecordSeq.addingSaturated(1)
             if firstSeq != expected {
-                let message = firstSeq > expected
-                    ? "records \(expected)…\(firstSeq - 1) are missing"
-                    : "sequence number \(firstSeq) repeats or goes back (expected \(expected))"
-                problems.append(VerifyProblem(code: .sequenceGap, seq: firstSeq, run: nil, message: message))
+                problems.append(VerifyProblem.gap(at: firstSeq, expected: expected))
             }
             if let (seq, firstPrev) = segment.firstLink, !firstPrev.elementsEqual(check.lastHash) {
-                problems.append(
-                    VerifyProblem(code: .brokenLink, seq: seq, run: nil, message: "it does not link to the record before it (a record was removed, changed or reordered)")
-                )
+                problems.append(VerifyProblem.brokenLink(at: seq))
             }
             problems += segment.problems
             check.records += segment.records
@@ -134,9 +129,9 @@ extension SQLiteJournal {
         maxProblems: Int
     ) throws(SQLiteError) -> ChainSegment {
         var segment = ChainSegment()
-        func report(_ code: VerifyProblem.Code, _ seq: Int64, _ message: String) {
+        func report(_ problem: VerifyProblem) {
             if segment.problems.count < maxProblems {
-                segment.problems.append(VerifyProblem(code: code, seq: seq, run: nil, message: message))
+                segment.problems.append(problem)
             }
         }
         let query = try connection.prepare("SELECT \(columns) FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
@@ -154,11 +149,7 @@ extension SQLiteJournal {
                 segment.firstSeq = seq
             }
             if let expected, seq != expected {
-                report(
-                    .sequenceGap,
-                    seq,
-                    seq > expected ? "records \(expected)…\(seq - 1) are missing" : "sequence number \(seq) repeats or goes back (expected \(expected))"
-                )
+                report(VerifyProblem.gap(at: seq, expected: expected))
             }
             expected = seq.addingSaturated(1)
             segment.lastRecordSeq = seq
@@ -167,12 +158,12 @@ extension SQLiteJournal {
                 let storedHash = query.rawBytes(13), storedHash.count == 32,
                 let event = query.rawBytes(7)
             else {
-                report(.malformedRecord, seq, "the record's kind or hash columns are not ones the journal writes")
+                report(VerifyProblem(code: .malformedRecord, seq: seq, run: nil, message: "the record's kind or hash columns are not ones the journal writes"))
                 continue
             }
             if let previous {
                 if !storedPrev.elementsEqual(previous) {
-                    report(.brokenLink, seq, "it does not link to the record before it (a record was removed, changed or reordered)")
+                    report(VerifyProblem.brokenLink(at: seq))
                 }
             } else {
                 segment.firstLink = (seq, Array(storedPrev))
@@ -182,11 +173,7 @@ extension SQLiteJournal {
             let format = query.int64(14)
             guard HashChain.knownFormats.contains(format) else {
                 // Its link is checked, and the next record's link to it; its content cannot be.
-                report(
-                    .unknownFormat,
-                    seq,
-                    "the record is in record format \(format), which this build cannot check (it knows \(HashChain.knownFormatsDescription)): a newer Runlog wrote it; verify with that build"
-                )
+                report(VerifyProblem.unknownFormat(format, at: seq))
                 continue
             }
             // The canonical bytes, assembled in one buffer and hashed in one call.
@@ -208,7 +195,7 @@ extension SQLiteJournal {
             }
             let matches = SHA256.hash(data: scratch).withUnsafeBytes { $0.elementsEqual(storedHash) }
             if !matches {
-                report(.hashMismatch, seq, "its content does not match its hash (it was changed)")
+                report(VerifyProblem.hashMismatch(at: seq))
             }
         }
         segment.lastHash = previous
@@ -290,7 +277,6 @@ extension SQLiteJournal {
 
     /// Compares every `runs` and `run_heads` row with the run's replay.
     private func compareProjection(with replays: [Int64: RunReplay]) throws(JournalError) -> [VerifyProblem] {
-        var problems: [VerifyProblem] = []
         let unmatched = try read { connection throws(SQLiteError) in
             let query = try connection.prepare(
                 """
@@ -304,49 +290,6 @@ extension SQLiteJournal {
             }
             return rows
         }
-        for (number, table) in unmatched {
-            problems.append(
-                VerifyProblem(code: .projectionMismatch, seq: nil, run: replays[number]?.runID, message: "run \(number) has a \(table) row but no matching row in the other table")
-            )
-        }
-        let rows = try runs(limit: Int.max)
-        var seen: Set<Int64> = []
-        for row in rows {
-            seen.insert(row.run.number)
-            guard let replay = replays[row.run.number] else {
-                problems.append(VerifyProblem(code: .projectionMismatch, seq: nil, run: row.run.id, message: "the runs table lists it but the journal has no records of it"))
-                continue
-            }
-            guard replay.divergence == nil else { continue }
-            let fields: [(String, String, String)] = [
-                ("run id", row.run.id.value, replay.runID?.value ?? "-"),
-                ("machine", row.machine, replay.machine ?? "-"),
-                ("machine version", row.machineVersion, replay.version ?? "-"),
-                ("name", row.name ?? "-", replay.name ?? "-"),
-                ("idempotency key", row.idempotencyKey ?? "-", replay.idempotencyKey ?? "-"),
-                ("input hash", row.inputHash, replay.inputHash ?? "-"),
-                ("state", row.stateName, replay.stateName ?? "-"),
-                ("terminal", "\(row.terminal)", "\(replay.terminal)"),
-                ("last run record", "\(row.lastRunSeq)", "\(replay.lastRunSeq)"),
-                ("last record", "\(row.lastSeq)", "\(replay.lastSeq)"),
-                ("lease epoch", "\(row.leaseEpoch)", "\(replay.leaseEpoch)"),
-                ("created", "\(row.createdAt)", replay.createdAt.map { "\($0)" } ?? "-"),
-                ("updated", "\(row.updatedAt)", replay.updatedAt.map { "\($0)" } ?? "-"),
-            ]
-            for (field, projected, journaled) in fields where projected != journaled {
-                problems.append(
-                    VerifyProblem(
-                        code: .projectionMismatch,
-                        seq: nil,
-                        run: row.run.id,
-                        message: "the runs table says \(field) is '\(projected)' but the journal says '\(journaled)'"
-                    )
-                )
-            }
-        }
-        for (number, replay) in replays.sorted(by: { $0.key < $1.key }) where !seen.contains(number) {
-            problems.append(VerifyProblem(code: .projectionMismatch, seq: nil, run: replay.runID, message: "the journal has records of it but the runs table has no row"))
-        }
-        return problems
+        return ProjectionCheck.problems(rows: try runs(limit: Int.max), unmatched: unmatched, replays: replays)
     }
 }

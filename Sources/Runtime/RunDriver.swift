@@ -90,9 +90,9 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             try await clock.sleep(until: at)
                             return .renewalDue
                         }
-                    case .renew(let lease, let until):
+                    case .renew(let lease, let ttl, let at):
                         do {
-                            reply = .renewed(try await journal.renewLease(lease, until: until))
+                            reply = .renewed(try await journal.renewLease(lease, ttlMilliseconds: ttl, at: at))
                         } catch let error as JournalError where error.code == .staleEpoch {
                             reply = .leaseLost
                         }

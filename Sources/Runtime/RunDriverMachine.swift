@@ -63,8 +63,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case armTimer(at: Timestamp)
         /// Feed ``Input/renewalDue`` at this instant.
         case armRenewal(at: Timestamp)
-        /// Renew the lease until the instant; reply ``Input/renewed(_:)`` or ``Input/leaseLost``.
-        case renew(Lease, until: Timestamp)
+        /// Renew the lease for the duration from the instant; reply ``Input/renewed(_:)`` or
+        /// ``Input/leaseLost``.
+        case renew(Lease, ttlMilliseconds: Int64, at: Timestamp)
         /// Read the run's cancel request; reply ``Input/cancelRequest(reason:)``.
         case readCancelRequest
         /// Feed ``Input/cancelSignalled`` when the engine signals a cancel request.
@@ -236,7 +237,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             advance(now: now, into: &actions)
         case (.waiting, .renewalDue):
             phase = .renewing
-            actions.append(.renew(lease, until: now.adding(milliseconds: leaseTTL)))
+            actions.append(.renew(lease, ttlMilliseconds: leaseTTL, at: now))
         case (.waiting, .cancelSignalled):
             actions.append(.awaitCancelSignal)
             if cancellable, !cancelTaken {

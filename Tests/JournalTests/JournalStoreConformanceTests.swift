@@ -1,12 +1,13 @@
 import Journal
 import RunStateMachine
+import SystemSupport
 import Testing
 import TestSupport
 
 /// A store the contract runs against: how to open a fresh, empty one.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
     let name: String
-    let open: @Sendable () throws -> any JournalStore
+    let open: @Sendable () async throws -> any JournalStore
 
     var testDescription: String { name }
 
@@ -15,8 +16,13 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         try SQLiteJournal.open(path: TemporaryDirectory().file("j.sqlite"))
     }
 
+    /// The shared store, in a fresh schema of the test cluster (``TestPostgres``).
+    static let postgres = StoreFactory(name: "PostgreSQL") {
+        try await TestPostgres.freshJournal()
+    }
+
     /// Every store this build has.
-    static let all: [StoreFactory] = [.sqlite]
+    static let all: [StoreFactory] = [.sqlite, .postgres]
 }
 
 /// The store protocol's contract, written once against ``JournalStore`` and run against every
@@ -25,7 +31,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
 struct JournalStoreConformanceTests {
     @Test("submit is idempotent by key; another input under the key is a conflict and changes nothing", arguments: StoreFactory.all)
     func idempotentSubmit(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         let first = try await store.submit(TestJobs.shell(key: "order-42"), at: t0)
         let again = try await store.submit(TestJobs.shell(key: "order-42"), at: t0.adding(seconds: 5))
@@ -41,11 +47,12 @@ struct JournalStoreConformanceTests {
 
     @Test("appends are fenced: a stale epoch is refused, the journal unchanged; a finished run takes nothing more", arguments: StoreFactory.all)
     func fencedAppends(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         var old = try await submitAndLease(store, owner: "worker-a")
         try await old.apply(.start, at: t0)
-        let newer = try await store.acquireLease(run: old.lease.run.id, owner: "worker-b", ttlMilliseconds: 30_000, at: t0.adding(seconds: 60), takingOver: false)
+        // worker-b knows worker-a is dead (or takes the run after its lease ran out).
+        let newer = try await store.acquireLease(run: old.lease.run.id, owner: "worker-b", ttlMilliseconds: 30_000, at: t0.adding(seconds: 60), takingOver: true)
         #expect(newer.epoch == old.lease.epoch + 1)
         let head = try await store.head()
         await #expect(throws: JournalError(.staleEpoch, "")) {
@@ -62,30 +69,35 @@ struct JournalStoreConformanceTests {
 
     @Test("leases: one live owner at a time; expired or released, the next owner takes the next epoch; a stale renewal is refused", arguments: StoreFactory.all)
     func leases(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        // In real time: a server store judges expiry by its own clock, not the callers'.
+        let store = try await factory.open()
         defer { store.close() }
-        let run = try await store.submit(TestJobs.shell(), at: t0).run
-        let first = try await store.acquireLease(run: run.id, owner: "a", ttlMilliseconds: 10_000, at: t0, takingOver: false)
+        let run = try await store.submit(TestJobs.shell(), at: WallClock.now()).run
+        let first = try await store.acquireLease(run: run.id, owner: "a", ttlMilliseconds: 10_000, at: WallClock.now(), takingOver: false)
         await #expect(throws: JournalError(.leaseHeld, "")) {
-            _ = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: t0.adding(seconds: 5), takingOver: false)
+            _ = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: WallClock.now(), takingOver: false)
         }
-        let renewed = try await store.renewLease(first, until: t0.adding(seconds: 20))
+        let renewed = try await store.renewLease(first, ttlMilliseconds: 10_000, at: WallClock.now())
         #expect(renewed.epoch == first.epoch)
-        #expect(try await store.runnable(at: t0.adding(seconds: 15), limit: 10, ignoringLeases: false).isEmpty)
-        let second = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: t0.adding(seconds: 21), takingOver: false)
+        #expect(try await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).isEmpty)
+        _ = try await store.renewLease(renewed, ttlMilliseconds: 1, at: WallClock.now())
+        try await eventually("the renewed lease runs out") {
+            (try? await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).count) == 1
+        }
+        let second = try await store.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 10_000, at: WallClock.now(), takingOver: false)
         #expect(second.epoch == first.epoch + 1)
         await #expect(throws: JournalError(.staleEpoch, "")) {
-            _ = try await store.renewLease(first, until: t0.adding(seconds: 40))
+            _ = try await store.renewLease(first, ttlMilliseconds: 10_000, at: WallClock.now())
         }
         try await store.releaseLease(second)
-        let third = try await store.acquireLease(run: run.id, owner: "c", ttlMilliseconds: 10_000, at: t0.adding(seconds: 22), takingOver: false)
+        let third = try await store.acquireLease(run: run.id, owner: "c", ttlMilliseconds: 10_000, at: WallClock.now(), takingOver: false)
         #expect(third.epoch == second.epoch + 1)
         #expect(try await store.run(matching: run.id.value).leaseOwner == "c")
     }
 
     @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)
     func cancelRequests(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         let run = try await store.submit(TestJobs.shell(), at: t0).run
         _ = try await store.requestCancel(run: run.id.value, reason: "not needed", at: t0)
@@ -103,21 +115,26 @@ struct JournalStoreConformanceTests {
 
     @Test("queries: filters, runnable runs (interrupted ones first), id prefixes, unknown ids", arguments: StoreFactory.all)
     func queries(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         let waiting = try await store.submit(TestJobs.shell(name: "waiting"), at: t0).run
-        var interrupted = try await submitAndLease(store, at: t0.adding(seconds: 1))
-        try await interrupted.apply(.start, at: t0.adding(seconds: 1))
+        let leasedAt = WallClock.now()
+        var interrupted = try await submitAndLease(store, at: leasedAt)
+        try await interrupted.apply(.start, at: leasedAt)
         var finished = try await submitAndLease(store, at: t0.adding(seconds: 2))
         try await driveToSuccess(&finished)
         #expect(try await store.runs(.all, limit: 10).count == 3)
         #expect(try await store.runs(.unfinished, limit: 10).map(\.run) == [waiting, interrupted.lease.run])
         #expect(try await store.runs(.state("succeeded"), limit: 10).map(\.run) == [finished.lease.run])
         #expect(try await store.unfinishedRunIDs() == [waiting.id.value, interrupted.lease.run.id.value])
-        // Before the interrupted run's lease expires only the waiting one is runnable; after, the
-        // interrupted one comes first.
-        #expect(try await store.runnable(at: t0.adding(seconds: 2), limit: 10, ignoringLeases: false).map(\.run) == [waiting])
-        #expect(try await store.runnable(at: t0.adding(seconds: 60), limit: 10, ignoringLeases: false).map(\.run) == [interrupted.lease.run, waiting])
+        // Before the interrupted run's lease expires (in real time) only the waiting one is
+        // runnable; after, the interrupted one comes first.
+        #expect(try await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).map(\.run) == [waiting])
+        _ = try await store.renewLease(interrupted.lease, ttlMilliseconds: 1, at: WallClock.now())
+        try await eventually("the interrupted run's lease runs out") {
+            (try? await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).count) == 2
+        }
+        #expect(try await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).map(\.run) == [interrupted.lease.run, waiting])
         #expect(try await store.runnable(at: t0, limit: 10, ignoringLeases: true).count == 2)
         #expect(try await store.run(matching: String(waiting.id.value.prefix(12))).run == waiting)
         await #expect(throws: JournalError(.unknownRun, "")) {
@@ -127,7 +144,7 @@ struct JournalStoreConformanceTests {
 
     @Test("records chain, replay through the machine, and verify", arguments: StoreFactory.all)
     func audit(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         var run = try await submitAndLease(store)
         try await driveToSuccess(&run)
@@ -143,7 +160,7 @@ struct JournalStoreConformanceTests {
 
     @Test("pages: newest first, older than the cursor, with whether more follow; an unknown cursor is refused", arguments: StoreFactory.all)
     func pages(_ factory: StoreFactory) async throws {
-        let store = try factory.open()
+        let store = try await factory.open()
         defer { store.close() }
         var runs: [RunRef] = []
         for index in 0..<5 {

@@ -128,7 +128,7 @@ struct SQLiteJournalTests {
         }
         #expect(try journal.head()?.seq == head?.seq)
         await #expect(throws: JournalError(.staleEpoch, "")) {
-            try await journal.renewLease(old.lease, until: t0.adding(seconds: 60))
+            try await journal.renewLease(old.lease, ttlMilliseconds: 28_000, at: t0.adding(seconds: 32))
         }
         var current = try await JournaledRun<SandboxJob>.load(newer, from: journal)
         try await driveToSuccess(&current, at: t0.adding(seconds: 33))

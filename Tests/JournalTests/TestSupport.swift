@@ -38,11 +38,15 @@ func driveToSuccess(_ run: inout JournaledRun<SandboxJob>, at time: Timestamp = 
 }
 
 /// Submits a spec, leases the run and loads it for driving.
-func submitAndLease(_ journal: any JournalStore, spec: JobSpec = TestJobs.shell(), owner: String = "test-worker", at: Timestamp = t0) async throws
-    -> JournaledRun<SandboxJob>
-{
+func submitAndLease(
+    _ journal: any JournalStore,
+    spec: JobSpec = TestJobs.shell(),
+    owner: String = "test-worker",
+    at: Timestamp = t0,
+    ttlMilliseconds: Int64 = 30_000
+) async throws -> JournaledRun<SandboxJob> {
     let submitted = try await journal.submit(spec, at: at)
-    let lease = try await journal.acquireLease(run: submitted.run.id, owner: owner, ttlMilliseconds: 30_000, at: at, takingOver: false)
+    let lease = try await journal.acquireLease(run: submitted.run.id, owner: owner, ttlMilliseconds: ttlMilliseconds, at: at, takingOver: false)
     return try await JournaledRun<SandboxJob>.load(lease, from: journal)
 }
 

@@ -239,7 +239,7 @@ struct DriverStep<Machine: StateMachine> {
         case .redispatch(let again): "redispatch \(intents(again))"
         case .armTimer(let at): "armTimer \(relative(at))"
         case .armRenewal(let at): "armRenewal \(relative(at))"
-        case .renew(_, let until): "renew until \(relative(until))"
+        case .renew(_, let ttl, let at): "renew until \(relative(at.adding(milliseconds: ttl)))"
         case .readCancelRequest: "readCancelRequest"
         case .awaitCancelSignal: "awaitCancelSignal"
         case .clearCancelRequest: "clearCancelRequest"

@@ -373,9 +373,9 @@ struct Simulation {
                     run.timers.insert(at)
                 case .armRenewal(let at):
                     run.renewal = at
-                case .renew(let lease, let until):
+                case .renew(let lease, let ttl, let at):
                     do {
-                        reply = .renewed(try await journal.renewLease(lease, until: until))
+                        reply = .renewed(try await journal.renewLease(lease, ttlMilliseconds: ttl, at: at))
                     } catch {
                         guard error.code == .staleEpoch else { throw error }
                         reply = .leaseLost

@@ -3,9 +3,9 @@
 ///
 /// - Important: `@unchecked Sendable` because one thread at a time uses it: the thread that
 ///   replays the shard, then, after that thread has finished, the one that collects the folds.
-final class ReplayShard: @unchecked Sendable {
+package final class ReplayShard: @unchecked Sendable {
     /// A record to fold, or the position of one that could not be read.
-    enum Item: Sendable {
+    package enum Item: Sendable {
         case record(JournalRecord)
         case malformed(runNo: Int64, seq: Int64, runSeq: Int)
     }
@@ -13,12 +13,17 @@ final class ReplayShard: @unchecked Sendable {
     private let registry: MachineRegistry
     private(set) var folds: [Int64: any RunFolding] = [:]
 
-    init(registry: MachineRegistry) {
+    package init(registry: MachineRegistry) {
         self.registry = registry
     }
 
+    /// Each run's replay so far, by run number.
+    package var replays: [Int64: RunReplay] {
+        folds.mapValues(\.replay)
+    }
+
     /// Folds the next record of one of the shard's runs.
-    func consume(_ item: Item) {
+    package func consume(_ item: Item) {
         switch item {
         case .malformed(let runNo, let seq, let runSeq):
             var broken = folds[runNo]?.replay ?? RunReplay()

@@ -12,17 +12,34 @@ extension SQLiteJournal {
     ///
     /// - Parameter registry: The machines this build drives.
     public func upgradeCheck(registry: MachineRegistry = .standard) throws(JournalError) -> UpgradeReport {
+        let replays = try replayAll(registry: registry)
+        return try UpgradeReport.assess(schema: schema, buildSchema: Self.schemaVersion, registry: registry, replays: replays) { () throws(JournalError) in
+            try runs(limit: Int.max)
+        }
+    }
+}
+
+extension UpgradeReport {
+    /// The report on a store at schema `schema` (this build's is `buildSchema`) whose runs
+    /// replayed as `replays`; `heads` reads the `runs` projection, needed only when a run could
+    /// not be replayed.
+    package static func assess(
+        schema: Int,
+        buildSchema: Int,
+        registry: MachineRegistry,
+        replays: [Int64: RunReplay],
+        heads readHeads: () throws(JournalError) -> [RunSummary]
+    ) throws(JournalError) -> UpgradeReport {
         var report = UpgradeReport()
         report.schema = schema
-        report.buildSchema = Self.schemaVersion
+        report.buildSchema = buildSchema
         report.buildProblems = registry.problems
-        let replays = try replayAll(registry: registry)
         report.runs = replays.count
         // Whether a run this build cannot replay has finished comes from the runs table (its
         // replay stopped early); the others' replays say it themselves.
         let heads: [Int64: RunSummary]
         if replays.values.contains(where: { $0.divergence != nil }) {
-            heads = Dictionary(try runs(limit: Int.max).map { ($0.run.number, $0) }, uniquingKeysWith: { first, _ in first })
+            heads = Dictionary(try readHeads().map { ($0.run.number, $0) }, uniquingKeysWith: { first, _ in first })
         } else {
             heads = [:]
         }
@@ -40,7 +57,7 @@ extension SQLiteJournal {
             } else {
                 count.unfinished += 1
             }
-            if let blocked = Self.blocker(runNo: runNo, replay: replay, finished: finished, registry: registry) {
+            if let blocked = blocker(runNo: runNo, replay: replay, finished: finished, registry: registry) {
                 count.blocked += 1
                 report.blocked.append(blocked)
             }

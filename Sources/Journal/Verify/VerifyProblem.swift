@@ -36,6 +36,14 @@ public struct VerifyProblem: Hashable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public let message: String
 
+    /// A problem found by a store's verification.
+    package init(code: Code, seq: Int64?, run: RunID?, message: String) {
+        self.code = code
+        self.seq = seq
+        self.run = run
+        self.message = message
+    }
+
     /// `record 57: ...` or `run 01j...: ...`.
     public var description: String {
         var subject: [String] = []

@@ -25,7 +25,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.client)
+            let journal = try await options.journal(.client)
             defer { journal.close() }
             let summary = try await journal.requestCancel(run: run, reason: reason, at: .now())
             if options.json {

@@ -44,7 +44,7 @@ extension DemoCommand {
             let sandbox = try await prepare()
             let model = environment["ANTHROPIC_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "claude-sonnet-4-5"
             print("Runlog agent demo: \(model) in a tool-use loop, tools in a local sandbox, journal at \(db)")
-            let journal = try GlobalOptions.openJournal(db)
+            let journal = try await GlobalOptions.openJournal(db)
             defer { journal.close() }
             let run = try await journal.submit(Self.agentJob(model: model), at: .now()).run
             print("  submitted \(run.id): \"Create hello.txt containing hi, then show it.\"")

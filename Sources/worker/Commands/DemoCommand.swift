@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("Runlog demo: a fresh journal at \(db), sandboxes under \(root)")
 
             section("1. Submit")
-            let journal = try GlobalOptions.openJournal(db)
+            let journal = try await GlobalOptions.openJournal(db)
             var labels: [String: String] = [:]
             var firstRuns: [RunRef] = []
             for spec in Self.sampleJobs() {
@@ -104,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             print("  submitted 3 runs of 3 non-idempotent steps, each appending a line to a host file in \(ledger)")
             journal.close()
-            let reader = try GlobalOptions.openJournal(db, role: .reader)
+            let reader = try await GlobalOptions.openJournal(db, role: .reader)
             defer { reader.close() }
             let worker = [ChildProcess.currentExecutable(), "run", "--db", db, "--until-idle", "--quiet", "--sandboxes", root]
                 + (sandbox.allowUnisolated ? ["--allow-unisolated"] : [])

@@ -41,7 +41,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
+            let journal = try await options.journal(.reader)
             defer { journal.close() }
             var cursor: RunID?
             if let after { cursor = try await journal.run(matching: after).run.id }

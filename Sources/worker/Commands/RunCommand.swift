@@ -47,9 +47,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.owner)
+            let journal = try await options.journal(.owner)
             defer { journal.close() }
-            let executor = try sandbox.executor(forDatabase: options.path)
+            let executor = try sandbox.executor(forDatabase: options.identity)
             let summary = try await Self.drive(
                 journal: journal,
                 executor: executor,
@@ -58,8 +58,9 @@ struct RunCommand: AsyncParsableCommand {
                     concurrency: concurrency,
                     leaseMilliseconds: Int64(leaseSeconds) * 1000,
                     untilIdle: untilIdle,
-                    // This worker holds the journal's owner lock: leases left in it are dead.
-                    exclusive: true
+                    // On the embedded store this worker holds the owner lock, so leases left in it
+                    // are dead; on a shared store other workers may be alive.
+                    exclusive: journal.ownsExclusively
                 ),
                 progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false),
                 publisher: StatusPublisher(journal: journal, sinks: executor.performer.sinks)

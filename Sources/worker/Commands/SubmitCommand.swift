@@ -29,7 +29,7 @@ struct SubmitCommand: AsyncParsableCommand {
         try await Console.run(json: options.json) {
             let bytes = try readSpec(spec)
             let validated = try JobSpec.validate(bytes)
-            let journal = try options.journal(.client)
+            let journal = try await options.journal(.client)
             defer { journal.close() }
             let result = try await journal.submit(validated, at: .now())
             if options.json {

@@ -23,7 +23,7 @@ struct UpgradeCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
+            let journal = try await options.journal(.reader)
             defer { journal.close() }
             let report = try await journal.upgradeCheck(registry: .standard)
             if options.json {

@@ -18,7 +18,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
+            let journal = try await options.journal(.reader)
             defer { journal.close() }
             let report = try await journal.verify(registry: .standard, maxProblems: 50)
             if options.json {

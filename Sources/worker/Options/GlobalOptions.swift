@@ -1,5 +1,6 @@
 import ArgumentParser
 import Journal
+import JournalPostgres
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,10 @@ import Darwin
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The journal database (default: $RUNLOG_DB, else ./runlog.sqlite).")
+    @Option(
+        name: .long,
+        help: "The journal: an SQLite file, or a PostgreSQL URL (postgres://user@host:5432/db) that many workers share (default: $RUNLOG_DB, else ./runlog.sqlite)."
+    )
     var db: String?
 
     @Flag(name: .long, help: "Print machine-readable JSON instead of text for people.")
@@ -25,13 +29,24 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the journal ``path`` names, in `role`.
-    func journal(_ role: JournalOptions.Role) throws(JournalError) -> any JournalStore {
-        try Self.openJournal(path, role: role)
+    func journal(_ role: JournalOptions.Role) async throws(JournalError) -> any JournalStore {
+        try await Self.openJournal(path, role: role)
     }
 
     /// Opens the store `location` names, in `role`: the one place the command line picks a
-    /// store. A path is the embedded SQLite journal (created if missing).
-    static func openJournal(_ location: String, role: JournalOptions.Role = .owner) throws(JournalError) -> any JournalStore {
-        try SQLiteJournal.open(path: location, options: JournalOptions(role: role))
+    /// store. A `postgres://` URL is the shared PostgreSQL journal (its schema is created or
+    /// migrated when a worker opens it); a path is the embedded SQLite journal (created if
+    /// missing).
+    static func openJournal(_ location: String, role: JournalOptions.Role = .owner) async throws(JournalError) -> any JournalStore {
+        if PostgresLocation.isURL(location) {
+            return try await PostgresJournal.open(try PostgresLocation(url: location), options: JournalOptions(role: role))
+        }
+        return try SQLiteJournal.open(path: location, options: JournalOptions(role: role))
+    }
+
+    /// What names the journal where its name must not carry a secret and must be the same on
+    /// every host (the sandboxes' scope): the path, or the URL without its password.
+    var identity: String {
+        PostgresLocation.isURL(path) ? ((try? PostgresLocation(url: path).redacted) ?? "postgres") : path
     }
 }

@@ -13,7 +13,7 @@ struct RunSelection: ParsableArguments {
     /// errors (an unknown run, a damaged journal) are reported as every command reports them.
     func withRecords(_ body: (RunSummary, [JournalRecord]) async throws -> Void) async throws {
         try await Console.run(json: options.json) {
-            let journal = try options.journal(.reader)
+            let journal = try await options.journal(.reader)
             defer { journal.close() }
             let summary = try await journal.run(matching: run)
             try await body(summary, try await journal.records(of: summary.run))

@@ -24,7 +24,7 @@ struct SandboxOptions: ParsableArguments {
     /// The sandbox root for the database at `database`.
     func root(forDatabase database: String) -> String {
         if let sandboxes { return Self.absolute(sandboxes) }
-        let path = Self.absolute(database)
+        let path = Self.scoped(database)
         let digest = ContentHash.sha256Hex(Array(path.utf8)).prefix(16)
         return "/var/tmp/runlog-\(geteuid())/\(digest)"
     }
@@ -45,7 +45,7 @@ struct SandboxOptions: ParsableArguments {
         let secrets = try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
         let environment = ProcessEnvironment.current()
         // E2B sandboxes are tagged with this journal's scope, so the orphan sweep ends only its own.
-        let scope = "runlog-" + ContentHash.sha256Hex(Array(Self.absolute(database).utf8)).prefix(16)
+        let scope = "runlog-" + ContentHash.sha256Hex(Array(Self.scoped(database).utf8)).prefix(16)
         let e2b = E2BClient(configuration: try E2BConfiguration.fromEnvironment(environment, scope: String(scope))) {
             try? secrets.resolve([E2BConfiguration.apiKeySecret]).get()[E2BConfiguration.apiKeySecret]
         }
@@ -59,6 +59,12 @@ struct SandboxOptions: ParsableArguments {
             now: { clock.now() }
         )
         return SandboxJobExecutor(performer: effects)
+    }
+
+    /// The journal's name as the sandboxes' scope: a file's absolute path, a server's URL as
+    /// given (without its password), the same on every host.
+    static func scoped(_ database: String) -> String {
+        database.contains("://") ? database : absolute(database)
     }
 
     /// `path` made absolute against the working directory (its parent resolved, so two

@@ -1,0 +1,244 @@
+import Journal
+import RunStateMachine
+
+/// What one batch of writes does, decided from what it read (``BatchSnapshot``): the records it
+/// appends, chained from the head, the heads, leases and cancel requests it leaves, and each
+/// write's reply. A pure value: the same writes over the same snapshot plan the same batch, and
+/// the tests check it without a database.
+///
+/// Writes are decided one after another in their order, each seeing the heads the ones before
+/// it left, so a batch commits exactly what running its writes one at a time would have. A
+/// refused write (a stale epoch, a held lease, a conflicting key) changes nothing and does not
+/// stop the others.
+struct BatchPlan: Sendable {
+    /// A journal row to insert.
+    struct Record: Sendable, Equatable {
+        var seq: Int64
+        var runNo: Int64
+        var runSeq: Int
+        var runPrev: Int64?
+        var kind: RecordKind
+        var epoch: Int64
+        var atMilliseconds: Int64
+        var event: [UInt8]
+        var state: [UInt8]?
+        var intents: [UInt8]?
+        var abandons: [UInt8]?
+        var answers: [UInt8]?
+        var prevHash: [UInt8]
+        var hash: [UInt8]
+    }
+
+    /// What happens to a run's cancel request.
+    enum CancelChange: Sendable, Equatable {
+        case set(reason: String, atMilliseconds: Int64)
+        case clear
+    }
+
+    /// The records to insert, in sequence order.
+    private(set) var records: [Record] = []
+    /// The heads to write (new runs' and changed ones), by run number.
+    private(set) var heads: [Int64: BatchSnapshot.Head] = [:]
+    /// The `leases` rows to write, by run number.
+    private(set) var leases: [Int64: BatchSnapshot.LeaseRow] = [:]
+    /// The cancel requests to write or delete, by run number.
+    private(set) var cancels: [Int64: CancelChange] = [:]
+    /// The chain head after the batch.
+    private(set) var chainSeq: Int64
+    private(set) var chainHash: [UInt8]
+    /// Each write's reply, in the writes' order.
+    private(set) var replies: [Result<WriteReply, JournalError>] = []
+
+    private var snapshot: BatchSnapshot
+    private var scratch: [UInt8] = []
+
+    /// Plans `writes` over `snapshot`.
+    init(_ writes: [PendingWrite], over snapshot: BatchSnapshot) {
+        self.snapshot = snapshot
+        chainSeq = snapshot.chainSeq
+        chainHash = snapshot.chainHash
+        replies.reserveCapacity(writes.count)
+        records.reserveCapacity(writes.count)
+        for (index, write) in writes.enumerated() {
+            replies.append(decide(write, at: index))
+        }
+    }
+
+    /// The runs whose heads the batch changed.
+    var changedRuns: Set<Int64> { Set(heads.keys) }
+
+    private mutating func decide(_ write: PendingWrite, at index: Int) -> Result<WriteReply, JournalError> {
+        switch write {
+        case .submit(let submit): submitted(submit, at: index)
+        case .append(let request): appended(request)
+        case .acquire(let request): leased(request)
+        case .renew(let lease, let ttl, let at): renewed(lease, ttl: ttl, at: at)
+        case .release(let lease): released(lease)
+        case .requestCancel(let runNo, let reason, let at):
+            record(cancel: .set(reason: reason, atMilliseconds: at.milliseconds), runNo: runNo)
+        case .clearCancel(let runNo):
+            record(cancel: .clear, runNo: runNo)
+        }
+    }
+
+    private mutating func record(cancel: CancelChange, runNo: Int64) -> Result<WriteReply, JournalError> {
+        cancels[runNo] = cancel
+        return .success(.done)
+    }
+
+    private mutating func submitted(_ submit: PreparedSubmit, at index: Int) -> Result<WriteReply, JournalError> {
+        guard let runNo = snapshot.created[index] else {
+            guard let key = submit.idempotencyKey, let existing = snapshot.keyed[key] else {
+                return .failure(JournalError(.storage, "run id \(submit.runID) is already taken; submit again for a new id", run: submit.runID))
+            }
+            guard let id = RunID(existing.runID) else {
+                return .failure(JournalError(.corrupt, "the run holding idempotency key '\(key)' has a malformed id in the runs table; run 'worker verify'"))
+            }
+            let run = RunRef(id: id, number: existing.runNo)
+            guard existing.inputHash == submit.inputHash else {
+                return .failure(submit.conflict(with: run))
+            }
+            return .success(.submitted(SubmitResult(run: run, created: false)))
+        }
+        let seq = chainSeq + 1
+        let head = BatchSnapshot.Head(
+            runNo: runNo,
+            runID: submit.runID.value,
+            stateName: submit.stateName,
+            terminal: submit.terminal,
+            lastRunSeq: 1,
+            lastSeq: seq,
+            leaseEpoch: 0,
+            updatedMilliseconds: submit.at.milliseconds,
+            lease: nil
+        )
+        snapshot.heads[runNo] = head
+        snapshot.numbers[submit.runID.value] = runNo
+        heads[runNo] = head
+        append(
+            runNo: runNo, runSeq: 1, runPrev: nil, kind: .created, epoch: 0, at: submit.at,
+            event: submit.event, state: submit.state, intents: submit.intents, abandons: nil, answers: nil
+        )
+        return .success(.submitted(SubmitResult(run: RunRef(id: submit.runID, number: runNo), created: true)))
+    }
+
+    private mutating func appended(_ request: AppendRequest) -> Result<WriteReply, JournalError> {
+        guard var head = snapshot.heads[request.run.number] else {
+            return .failure(JournalError(.unknownRun, "no run has id \(request.run.id)", run: request.run.id))
+        }
+        guard request.fits(lastRunSeq: head.lastRunSeq, epoch: head.leaseEpoch, terminal: head.terminal, lastSeq: head.lastSeq) else {
+            return .failure(request.refusal(lastRunSeq: head.lastRunSeq, epoch: head.leaseEpoch, terminal: head.terminal, lastSeq: head.lastSeq))
+        }
+        let receipt = append(
+            runNo: head.runNo, runSeq: request.runSeq, runPrev: request.previousSeq, kind: .transition, epoch: request.epoch, at: request.at,
+            event: request.event, state: request.state, intents: request.intents, abandons: request.abandons,
+            answers: request.answers.map { Array($0.description.utf8) }
+        )
+        head.stateName = request.stateName
+        head.terminal = request.terminal
+        head.lastRunSeq = request.runSeq
+        head.lastSeq = receipt.seq
+        head.updatedMilliseconds = request.at.milliseconds
+        keep(head)
+        return .success(.appended(receipt))
+    }
+
+    private mutating func leased(_ request: LeaseRequest) -> Result<WriteReply, JournalError> {
+        let run = request.run
+        guard let number = snapshot.numbers[run.value], var head = snapshot.heads[number] else {
+            return .failure(JournalError(.unknownRun, "no run has id \(run)", run: run))
+        }
+        guard !head.terminal else {
+            return .failure(JournalError(.runFinished, "the run has finished; there is nothing to lease", run: run))
+        }
+        guard head.leaseEpoch < Int64.max, head.lastRunSeq < Int.max else {
+            return .failure(JournalError(.corrupt, "the run's lease epoch or record count is at the 64-bit limit; run 'worker verify'", run: run))
+        }
+        if !request.takingOver, let lease = head.lease, lease.owner != request.owner, lease.expiresMilliseconds > snapshot.nowMilliseconds {
+            let left = lease.expiresMilliseconds - snapshot.nowMilliseconds
+            return .failure(JournalError(.leaseHeld, "\(lease.owner) holds the run's lease for another \(left) ms", run: run))
+        }
+        let epoch = head.leaseEpoch + 1
+        let runSeq = head.lastRunSeq + 1
+        let payload = JSONValue.object(["owner": .string(request.owner), "ttlMs": .int(request.ttlMilliseconds)]).canonicalBytes
+        let receipt = append(
+            runNo: head.runNo, runSeq: runSeq, runPrev: head.lastSeq, kind: .lease, epoch: epoch, at: request.at,
+            event: payload, state: nil, intents: nil, abandons: nil, answers: nil
+        )
+        head.leaseEpoch = epoch
+        head.lastRunSeq = runSeq
+        head.lastSeq = receipt.seq
+        head.updatedMilliseconds = request.at.milliseconds
+        head.lease = BatchSnapshot.LeaseRow(owner: request.owner, epoch: epoch, expiresMilliseconds: snapshot.nowMilliseconds.addingSaturated(request.ttlMilliseconds))
+        keep(head)
+        return .success(
+            .leased(
+                Lease(
+                    run: RunRef(id: run, number: head.runNo),
+                    owner: request.owner,
+                    epoch: epoch,
+                    expiresAt: request.at.adding(milliseconds: request.ttlMilliseconds),
+                    runSeq: runSeq,
+                    seq: receipt.seq
+                )
+            )
+        )
+    }
+
+    private mutating func renewed(_ lease: Lease, ttl: Int64, at: Timestamp) -> Result<WriteReply, JournalError> {
+        guard var head = snapshot.heads[lease.run.number], var row = head.lease, row.epoch == lease.epoch else {
+            return .failure(JournalError(.staleEpoch, "the lease at epoch \(lease.epoch) has passed to another owner", run: lease.run.id))
+        }
+        row.expiresMilliseconds = snapshot.nowMilliseconds.addingSaturated(ttl)
+        head.lease = row
+        keepLease(head)
+        return .success(
+            .leased(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: at.adding(milliseconds: ttl), runSeq: lease.runSeq, seq: lease.seq))
+        )
+    }
+
+    private mutating func released(_ lease: Lease) -> Result<WriteReply, JournalError> {
+        if var head = snapshot.heads[lease.run.number], var row = head.lease, row.epoch == lease.epoch {
+            row.expiresMilliseconds = 0
+            head.lease = row
+            keepLease(head)
+        }
+        return .success(.done)
+    }
+
+    /// Keeps a changed head (and its lease) for writing, and for the writes after it.
+    private mutating func keep(_ head: BatchSnapshot.Head) {
+        snapshot.heads[head.runNo] = head
+        heads[head.runNo] = head
+        if let lease = head.lease { leases[head.runNo] = lease }
+    }
+
+    /// Keeps a head whose lease alone changed.
+    private mutating func keepLease(_ head: BatchSnapshot.Head) {
+        snapshot.heads[head.runNo] = head
+        if let lease = head.lease { leases[head.runNo] = lease }
+    }
+
+    /// Appends a record chained to the head and advances the head.
+    @discardableResult
+    private mutating func append(
+        runNo: Int64, runSeq: Int, runPrev: Int64?, kind: RecordKind, epoch: Int64, at: Timestamp,
+        event: [UInt8], state: [UInt8]?, intents: [UInt8]?, abandons: [UInt8]?, answers: [UInt8]?
+    ) -> JournalReceipt {
+        let seq = chainSeq + 1
+        let hash = HashChain.hash(
+            prev: chainHash, seq: seq, runNo: runNo, runSeq: runSeq, runPrev: runPrev, kind: kind, epoch: epoch,
+            atMilliseconds: at.milliseconds, event: event, state: state, intents: intents, abandons: abandons, answers: answers,
+            scratch: &scratch
+        )
+        records.append(
+            Record(
+                seq: seq, runNo: runNo, runSeq: runSeq, runPrev: runPrev, kind: kind, epoch: epoch, atMilliseconds: at.milliseconds,
+                event: event, state: state, intents: intents, abandons: abandons, answers: answers, prevHash: chainHash, hash: hash
+            )
+        )
+        chainSeq = seq
+        chainHash = hash
+        return JournalReceipt(seq: seq, runSeq: runSeq, hash: hash)
+    }
+}

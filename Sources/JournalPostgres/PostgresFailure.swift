@@ -1,0 +1,47 @@
+import Journal
+import PostgresNIO
+
+/// Translates what postgres-nio throws into the ``JournalError`` a caller can act on, naming the
+/// database by its redacted URL (never its password).
+enum PostgresFailure {
+    /// The journal error for `error`, raised while talking to the database at `location`.
+    static func journalError(_ error: any Error, at location: PostgresLocation, fileID: String = #fileID, line: Int = #line) -> JournalError {
+        if let error = error as? JournalError { return error }
+        let place = "PostgreSQL at \(location.redacted)"
+        guard let error = error as? PSQLError else {
+            return JournalError(.unavailable, "cannot reach \(place): \(describe(error)); is the server running and the URL right?", fileID: fileID, line: line)
+        }
+        switch error.code {
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? "?"
+            let message = error.serverInfo?[.message] ?? "an error"
+            let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+            let text = "\(place) says: \(message)\(detail) [SQLSTATE \(state)]"
+            switch state {
+            case "53100": return JournalError(.diskFull, "\(text); nothing was written (free space, then retry)", fileID: fileID, line: line)
+            case "3D000": return JournalError(.notFound, "\(text); create the database first (createdb), or fix the URL", fileID: fileID, line: line)
+            case let state where state.hasPrefix("28"):
+                return JournalError(.unavailable, "\(text); check the user and password (the URL, PGPASSWORD)", fileID: fileID, line: line)
+            case let state where state.hasPrefix("57P") || state.hasPrefix("08"):
+                return JournalError(.unavailable, "\(text); the server is shutting down or restarting: retry", fileID: fileID, line: line)
+            case "XX001", "XX002": return JournalError(.corrupt, "\(text); the database is damaged: restore it from a backup", fileID: fileID, line: line)
+            default: return JournalError(.storage, text, fileID: fileID, line: line)
+            }
+        case .sslUnsupported:
+            return JournalError(.unavailable, "\(place) does not offer TLS, which sslmode asks for", fileID: fileID, line: line)
+        default:
+            let underlying = error.underlying.map { ": \(describe($0))" } ?? ""
+            return JournalError(
+                .unavailable,
+                "lost \(place) (\(error.code))\(underlying); an operation in flight may or may not have committed",
+                fileID: fileID,
+                line: line
+            )
+        }
+    }
+
+    /// A description of a non-PostgreSQL error (a refused connection, a TLS failure).
+    private static func describe(_ error: any Error) -> String {
+        String(describing: error)
+    }
+}

@@ -1,0 +1,209 @@
+import Journal
+import PostgresNIO
+import RunStateMachine
+
+extension PostgresJournal {
+    static let summaryColumns = """
+        r.run_no, r.run_id, r.machine, r.machine_version, r.name, r.idempotency_key, r.input_hash,
+        h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, l.owner, l.expires_ms, r.created_ms, h.updated_ms
+        """
+
+    /// `runs` with each run's head and lease.
+    static let summarySource = "runs r JOIN run_heads h ON h.run_no = r.run_no LEFT JOIN leases l ON l.run_no = r.run_no"
+
+    /// The columns ``record(_:)`` reads.
+    static let recordColumns = "seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format"
+
+    /// The database's clock in milliseconds, as SQL.
+    static let databaseNow = "(extract(epoch FROM clock_timestamp()) * 1000)::int8"
+
+    /// Reads a run summary from a row selected with ``summaryColumns``; a malformed run id is a
+    /// ``JournalError/Code/corrupt`` row, never passed on under a made-up id.
+    static func summary(_ row: PostgresRowReader) throws(JournalError) -> RunSummary {
+        let text = try row.text(1)
+        guard let id = RunID(text) else {
+            throw JournalError(.corrupt, "run row \(try row.int64(0)) has a malformed id '\(text.prefix(40))' in the runs table; run 'worker verify'")
+        }
+        return RunSummary(
+            run: RunRef(id: id, number: try row.int64(0)),
+            machine: try row.text(2),
+            machineVersion: try row.text(3),
+            name: row.optionalText(4),
+            idempotencyKey: row.optionalText(5),
+            inputHash: try row.text(6),
+            stateName: try row.text(7),
+            terminal: try row.bool(8),
+            lastRunSeq: try row.int(9),
+            lastSeq: try row.int64(10),
+            leaseEpoch: try row.int64(11),
+            leaseOwner: row.optionalText(12),
+            leaseExpiresAt: row.optionalInt64(13).map { Timestamp(milliseconds: $0) },
+            createdAt: Timestamp(milliseconds: try row.int64(14)),
+            updatedAt: Timestamp(milliseconds: try row.int64(15))
+        )
+    }
+
+    /// Reads a record from a row selected with ``recordColumns``; `nil` if its kind or `answers`
+    /// column is not one the journal writes.
+    static func record(_ row: PostgresRowReader) throws(JournalError) -> JournalRecord? {
+        guard let kind = RecordKind(rawValue: try row.text(4)) else { return nil }
+        var answers: IntentID?
+        if let text = row.optionalText(11) {
+            guard let id = IntentID(text) else { return nil }
+            answers = id
+        }
+        return JournalRecord(
+            seq: try row.int64(0),
+            runNo: try row.int64(1),
+            runSeq: try row.int(2),
+            runPrev: row.optionalInt64(3),
+            kind: kind,
+            epoch: try row.int64(5),
+            at: Timestamp(milliseconds: try row.int64(6)),
+            event: try row.bytes(7),
+            state: row.optionalBytes(8),
+            intents: row.optionalBytes(9),
+            abandons: row.optionalBytes(10),
+            answers: answers,
+            prevHash: try row.bytes(12),
+            hash: try row.bytes(13),
+            format: try row.int64(14)
+        )
+    }
+
+    /// The condition `filter` adds, with its value bound as `$<parameter>`.
+    private static func condition(_ filter: RunFilter, parameter: Int, into binds: inout PostgresBindings) -> String? {
+        switch filter {
+        case .all: return nil
+        case .unfinished: return "NOT h.terminal"
+        case .state(let name):
+            binds.append(name)
+            return "h.state_name = $\(parameter)"
+        }
+    }
+
+    /// The runs `filter` selects, oldest first, at most `limit`.
+    public func runs(_ filter: RunFilter, limit: Int) async throws(JournalError) -> [RunSummary] {
+        var binds = PostgresBindings()
+        binds.append(Int64(max(0, limit)))
+        let condition = Self.condition(filter, parameter: 2, into: &binds).map { "WHERE \($0)" } ?? ""
+        return try await rows("SELECT \(Self.summaryColumns) FROM \(Self.summarySource) \(condition) ORDER BY r.run_no LIMIT $1", binds, read: Self.summary)
+    }
+
+    /// A page of the runs `filter` selects, newest first; see ``JournalStore/page(_:olderThan:limit:)``.
+    public func page(_ filter: RunFilter, olderThan cursor: RunID?, limit: Int) async throws(JournalError) -> RunPage {
+        let cursorNumber: Int64
+        if let cursor {
+            cursorNumber = try await run(matching: cursor.value).run.number
+        } else {
+            cursorNumber = .max
+        }
+        let limit = max(0, limit)
+        var binds = PostgresBindings()
+        binds.append(cursorNumber)
+        binds.append(Int64(limit.addingSaturated(1)))
+        let conditions = ["r.run_no < $1"] + [Self.condition(filter, parameter: 3, into: &binds)].compactMap { $0 }
+        let found = try await rows(
+            "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.run_no DESC LIMIT $2",
+            binds,
+            read: Self.summary
+        )
+        return RunPage(runs: Array(found.prefix(limit)), hasMore: found.count > limit)
+    }
+
+    /// Unfinished runs no live lease holds, by the database's clock (`now`, the caller's, is not
+    /// used: hosts' clocks may differ); interrupted runs first, oldest first in each.
+    public func runnable(at now: Timestamp, limit: Int, ignoringLeases: Bool) async throws(JournalError) -> [RunSummary] {
+        var binds = PostgresBindings()
+        binds.append(Int64(max(0, limit)))
+        let leaseCondition = ignoringLeases ? "" : "AND (l.expires_ms IS NULL OR l.expires_ms <= \(Self.databaseNow))"
+        return try await rows(
+            """
+            SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
+            WHERE NOT h.terminal \(leaseCondition)
+            ORDER BY h.lease_epoch = 0, r.run_no LIMIT $1
+            """,
+            binds,
+            read: Self.summary
+        )
+    }
+
+    /// The run whose id is `text`, or the one run whose id starts with it (at least four
+    /// characters).
+    public func run(matching text: String) async throws(JournalError) -> RunSummary {
+        let prefix = text.lowercased()
+        var binds = PostgresBindings()
+        binds.append(prefix)
+        binds.append(prefix + "\u{7F}")
+        let matches = try await rows(
+            "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE r.run_id >= $1 AND r.run_id < $2 ORDER BY r.run_id LIMIT 5",
+            binds,
+            read: Self.summary
+        )
+        return try RunSummary.matching(text, among: matches)
+    }
+
+    /// The run's records in order, found by following `run_prev` back from the run's head.
+    public func records(of run: RunRef) async throws(JournalError) -> [JournalRecord] {
+        var binds = PostgresBindings()
+        binds.append(run.number)
+        return try await rows(
+            """
+            WITH RECURSIVE chain(seq) AS (
+                SELECT last_seq FROM run_heads WHERE run_no = $1
+                UNION ALL
+                SELECT j.run_prev FROM journal j JOIN chain c ON j.seq = c.seq WHERE j.run_prev < c.seq
+            )
+            SELECT \(Self.recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = $1 ORDER BY seq
+            """,
+            binds,
+            read: Self.record
+        ).compactMap { $0 }
+    }
+
+    /// The ids of every unfinished run.
+    public func unfinishedRunIDs() async throws(JournalError) -> Set<String> {
+        Set(try await rows("SELECT r.run_id FROM runs r JOIN run_heads h ON h.run_no = r.run_no WHERE NOT h.terminal") { row throws(JournalError) in try row.text(0) })
+    }
+
+    /// How many records of each kind the journal holds.
+    public func recordCounts() async throws(JournalError) -> [RecordKind: Int] {
+        let counts = try await rows("SELECT kind, count(*)::int8 FROM journal GROUP BY kind") { row throws(JournalError) in
+            (RecordKind(rawValue: try row.text(0)), try row.int(1))
+        }
+        var result: [RecordKind: Int] = [:]
+        for (kind, count) in counts {
+            if let kind { result[kind] = count }
+        }
+        return result
+    }
+
+    /// The last record's sequence number and hash, or `nil` for an empty journal.
+    public func head() async throws(JournalError) -> (seq: Int64, hash: [UInt8])? {
+        try await rows("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1") { row throws(JournalError) in
+            Head(seq: try row.int64(0), hash: try row.bytes(1))
+        }.first.map { ($0.seq, $0.hash) }
+    }
+
+    /// The reason of run number `runNo`'s cancel request, if it has one.
+    public func cancelRequest(runNo: Int64) async throws(JournalError) -> String? {
+        var binds = PostgresBindings()
+        binds.append(runNo)
+        return try await rows("SELECT reason FROM cancel_requests WHERE run_no = $1", binds) { row throws(JournalError) in try row.text(0) }.first
+    }
+
+    /// The numbers of every unfinished run with a cancel request.
+    public func cancelRequested() async throws(JournalError) -> Set<Int64> {
+        Set(
+            try await rows("SELECT c.run_no FROM cancel_requests c JOIN run_heads h ON h.run_no = c.run_no WHERE NOT h.terminal") { row throws(JournalError) in
+                try row.int64(0)
+            }
+        )
+    }
+
+    /// A record's position in the chain.
+    struct Head: Sendable {
+        var seq: Int64
+        var hash: [UInt8]
+    }
+}

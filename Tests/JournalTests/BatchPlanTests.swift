@@ -1,0 +1,131 @@
+@testable import Journal
+@testable import JournalPostgres
+import RunStateMachine
+import Testing
+import TestSupport
+
+/// The PostgreSQL store's batch planner, without a database: (snapshot, writes) → (records,
+/// heads, leases, replies). Each write is decided as if the writes before it had committed.
+@Suite("PostgreSQL batch plan")
+struct BatchPlanTests {
+    static let now: Int64 = 1_000_000
+
+    /// A run at its lease record (number 2, record 2 at seq 10), leased by `owner` at `epoch`
+    /// until `expires`.
+    static func snapshot(owner: String = "a", epoch: Int64 = 1, expires: Int64 = now + 5000) -> BatchSnapshot {
+        var snapshot = BatchSnapshot()
+        snapshot.chainSeq = 10
+        snapshot.chainHash = Array(repeating: 7, count: 32)
+        snapshot.nowMilliseconds = now
+        let id = RunID.generate(at: t0)
+        snapshot.heads[2] = BatchSnapshot.Head(
+            runNo: 2, runID: id.value, stateName: "queued", terminal: false, lastRunSeq: 2, lastSeq: 10, leaseEpoch: epoch,
+            updatedMilliseconds: 0, lease: BatchSnapshot.LeaseRow(owner: owner, epoch: epoch, expiresMilliseconds: expires)
+        )
+        snapshot.numbers[id.value] = 2
+        return snapshot
+    }
+
+    static func append(_ snapshot: BatchSnapshot, runSeq: Int, previous: Int64, epoch: Int64 = 1, terminal: Bool = false) -> AppendRequest {
+        let head = snapshot.heads[2]!
+        var request = AppendRequest(
+            machine: SandboxJob(input: TestJobs.shell(), submittedAt: t0, revision: 1),
+            run: RunRef(id: RunID(head.runID)!, number: 2),
+            runSeq: runSeq,
+            previousSeq: previous,
+            epoch: epoch,
+            at: t0,
+            event: .start,
+            transition: try! SandboxJob(input: TestJobs.shell(), submittedAt: t0, revision: 1).checkedStart()
+        )
+        request.terminal = terminal
+        request.stateName = terminal ? "succeeded" : "running"
+        return request
+    }
+
+    @Test("two appends to one run in one batch: the second follows the first; the chain advances by two")
+    func appendsInOrder() throws {
+        let snapshot = Self.snapshot()
+        let plan = BatchPlan([.append(Self.append(snapshot, runSeq: 3, previous: 10)), .append(Self.append(snapshot, runSeq: 4, previous: 11))], over: snapshot)
+        #expect(plan.records.map(\.seq) == [11, 12])
+        #expect(plan.records.map(\.runPrev) == [10, 11])
+        #expect(plan.records[0].prevHash == snapshot.chainHash && plan.records[1].prevHash == plan.records[0].hash)
+        #expect(plan.chainSeq == 12 && plan.chainHash == plan.records[1].hash)
+        #expect(plan.heads[2]?.lastRunSeq == 4 && plan.heads[2]?.lastSeq == 12)
+        #expect(try plan.replies.map { try $0.get() }.count == 2)
+    }
+
+    @Test("a stale epoch, a wrong position and a finished run are refused; the refusal appends nothing and the next write goes on")
+    func refusals() {
+        var snapshot = Self.snapshot(epoch: 2)
+        let stale = Self.append(snapshot, runSeq: 3, previous: 10, epoch: 1)
+        let misplaced = Self.append(snapshot, runSeq: 5, previous: 10, epoch: 2)
+        let good = Self.append(snapshot, runSeq: 3, previous: 10, epoch: 2)
+        let plan = BatchPlan([.append(stale), .append(misplaced), .append(good)], over: snapshot)
+        #expect(plan.replies.map(\.code) == [.staleEpoch, .sequenceConflict, nil])
+        #expect(plan.records.map(\.seq) == [11])
+        snapshot.heads[2]?.terminal = true
+        #expect(BatchPlan([.append(good)], over: snapshot).replies.map(\.code) == [.runFinished])
+    }
+
+    @Test("a lease is judged by the database's clock: held until it runs out there, whatever the caller's clock says")
+    func leaseByDatabaseClock() throws {
+        let snapshot = Self.snapshot(owner: "a", expires: Self.now + 1)
+        let id = RunID(snapshot.heads[2]!.runID)!
+        let farFuture = t0.adding(seconds: 86_400)
+        let held = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: farFuture, takingOver: false))], over: snapshot)
+        #expect(held.replies.map(\.code) == [.leaseHeld])
+        #expect(held.records.isEmpty)
+        var expired = snapshot
+        expired.nowMilliseconds = Self.now + 1
+        let taken = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false))], over: expired)
+        guard case .leased(let lease) = try taken.replies[0].get() else { Issue.record("no lease"); return }
+        #expect(lease.epoch == 2 && lease.runSeq == 3 && lease.seq == 11)
+        #expect(taken.leases[2] == BatchSnapshot.LeaseRow(owner: "b", epoch: 2, expiresMilliseconds: Self.now + 1 + 1000))
+        #expect(taken.records.map(\.kind) == [.lease])
+    }
+
+    @Test("a renewal after another owner took the run in the same batch is stale; a release of a stale lease changes nothing")
+    func renewalAfterTakeover() {
+        let snapshot = Self.snapshot(owner: "a", expires: Self.now - 1)
+        let head = snapshot.heads[2]!
+        let old = Lease(run: RunRef(id: RunID(head.runID)!, number: 2), owner: "a", epoch: 1, expiresAt: t0, runSeq: 2, seq: 10)
+        let plan = BatchPlan(
+            [
+                .acquire(LeaseRequest(run: old.run.id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false)),
+                .renew(old, ttlMilliseconds: 1000, at: t0),
+                .release(old),
+            ],
+            over: snapshot
+        )
+        #expect(plan.replies.map(\.code) == [nil, .staleEpoch, nil])
+        #expect(plan.leases[2]?.owner == "b" && plan.leases[2]?.expiresMilliseconds == Self.now + 1000)
+    }
+
+    @Test("submits: a created run gets its first record; a known key with the same input returns the run, another input is a conflict")
+    func submits() throws {
+        let spec = TestJobs.shell(key: "k")
+        let first = try PreparedSubmit(SandboxJob.self, input: spec, label: nil, idempotencyKey: "k", at: t0, id: nil)
+        let again = try PreparedSubmit(SandboxJob.self, input: spec, label: nil, idempotencyKey: "k", at: t0, id: nil)
+        let other = try PreparedSubmit(SandboxJob.self, input: TestJobs.shell(steps: 4, key: "k"), label: nil, idempotencyKey: "k", at: t0, id: nil)
+        var snapshot = BatchSnapshot()
+        snapshot.created[0] = 5
+        snapshot.keyed["k"] = BatchSnapshot.KeyedRun(runNo: 5, runID: first.runID.value, inputHash: first.inputHash)
+        let plan = BatchPlan([.submit(first), .submit(again), .submit(other)], over: snapshot)
+        #expect(plan.replies.map(\.code) == [nil, nil, .idempotencyConflict])
+        guard case .submitted(let created) = try plan.replies[0].get(), case .submitted(let found) = try plan.replies[1].get() else {
+            Issue.record("not submitted")
+            return
+        }
+        #expect(created.created && !found.created && found.run == created.run)
+        #expect(plan.records.map(\.kind) == [.created] && plan.records[0].runNo == 5)
+        #expect(plan.heads[5]?.lastSeq == 1)
+    }
+}
+
+extension Result where Failure == JournalError {
+    /// The error's code, `nil` for a success.
+    fileprivate var code: JournalError.Code? {
+        if case .failure(let error) = self { error.code } else { nil }
+    }
+}

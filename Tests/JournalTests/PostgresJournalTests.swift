@@ -1,0 +1,128 @@
+import Journal
+import JournalPostgres
+import RunStateMachine
+import SystemSupport
+import Testing
+import TestSupport
+
+/// What only the shared store has: migrating once under an advisory lock, refusing a newer
+/// schema, append-only triggers, tamper evidence against the chain head, the database's clock,
+/// and clear errors for a database that is not there. The store contract itself runs in
+/// `JournalStoreConformanceTests`.
+@Suite("PostgreSQL journal")
+struct PostgresJournalTests {
+    @Test("workers starting at once migrate the schema once; a database of a newer Runlog is refused")
+    func migrateOnce() async throws {
+        let location = try await TestPostgres.freshLocation()
+        let journals = try await withThrowingTaskGroup(of: PostgresJournal.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await PostgresJournal.open(location) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(journals.allSatisfy { $0.schema == PostgresJournal.schemaVersion })
+        journals.forEach { $0.close() }
+        try await TestPostgres.execute("UPDATE runlog_schema SET version = \(PostgresJournal.schemaVersion + 1)", at: location)
+        await #expect(throws: JournalError(.schemaTooNew, "")) {
+            _ = try await PostgresJournal.open(location)
+        }
+    }
+
+    @Test("the journal refuses UPDATE, DELETE and TRUNCATE, whoever asks")
+    func appendOnly() async throws {
+        let location = try await TestPostgres.freshLocation()
+        let journal = try await PostgresJournal.open(location)
+        defer { journal.close() }
+        _ = try await journal.submit(TestJobs.shell(), at: t0)
+        for sql in ["UPDATE journal SET at_ms = 0", "DELETE FROM journal", "TRUNCATE journal", "DELETE FROM chain_head"] {
+            await #expect(throws: (any Error).self, "\(sql) was allowed") {
+                try await TestPostgres.execute(sql, at: location)
+            }
+        }
+        #expect(try await journal.verify(registry: .standard, maxProblems: 10).ok)
+    }
+
+    @Test("verify finds an edited record, a deleted run, a reordered pair and a truncated tail", arguments: ["edit", "delete run", "reorder", "truncate"])
+    func tamperEvidence(_ tampering: String) async throws {
+        let location = try await TestPostgres.freshLocation()
+        let journal = try await PostgresJournal.open(location)
+        defer { journal.close() }
+        var first = try await submitAndLease(journal)
+        try await driveToSuccess(&first)
+        var second = try await submitAndLease(journal)
+        try await driveToSuccess(&second)
+        #expect(try await journal.verify(registry: .standard, maxProblems: 10).ok)
+        // The owner of the tables can switch the triggers off; the chain still tells.
+        let sql: String
+        switch tampering {
+        case "edit": sql = "UPDATE journal SET event = replace(event, 'start', 'START') WHERE seq = 3"
+        case "delete run": sql = "DELETE FROM journal WHERE run_no = \(first.lease.run.number); DELETE FROM run_heads WHERE run_no = \(first.lease.run.number)"
+        case "reorder": sql = "UPDATE journal SET seq = -seq WHERE seq IN (4, 5); UPDATE journal SET seq = 9 - (-seq) WHERE seq IN (-4, -5)"
+        default: sql = "DELETE FROM journal WHERE seq > (SELECT max(seq) - 2 FROM journal)"
+        }
+        for statement in ["ALTER TABLE journal DISABLE TRIGGER USER"] + sql.split(separator: ";").map(String.init) {
+            try await TestPostgres.execute(statement, at: location)
+        }
+        let report = try await journal.verify(registry: .standard, maxProblems: 50)
+        #expect(!report.ok, "verify missed: \(tampering)")
+        let codes = Set(report.problems.map(\.code))
+        switch tampering {
+        case "edit": #expect(codes.contains(.hashMismatch))
+        case "delete run": #expect(codes.contains(.sequenceGap) || codes.contains(.brokenLink))
+        case "reorder": #expect(codes.contains(.brokenLink))
+        default: #expect(codes.contains(.truncated))
+        }
+    }
+
+    @Test("a lease is kept by the database's clock: a caller whose clock runs a day ahead cannot take a live lease")
+    func databaseClock() async throws {
+        let journal = try await TestPostgres.freshJournal()
+        defer { journal.close() }
+        let run = try await journal.submit(TestJobs.shell(), at: WallClock.now()).run
+        _ = try await journal.acquireLease(run: run.id, owner: "a", ttlMilliseconds: 30_000, at: WallClock.now(), takingOver: false)
+        let tomorrow = WallClock.now().adding(seconds: 86_400)
+        await #expect(throws: JournalError(.leaseHeld, "")) {
+            _ = try await journal.acquireLease(run: run.id, owner: "b", ttlMilliseconds: 30_000, at: tomorrow, takingOver: false)
+        }
+        #expect(try await journal.runnable(at: tomorrow, limit: 10, ignoringLeases: false).isEmpty)
+    }
+
+    @Test("a database that is not there: a clear error naming the URL without its password")
+    func unreachable() async throws {
+        let free = try PostgresLocation(url: "postgres://runlog:s3cret-pw@127.0.0.1:1/runlog?sslmode=disable")
+        do {
+            _ = try await PostgresJournal.open(free)
+            Issue.record("opened a database that is not there")
+        } catch {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("postgres://runlog@127.0.0.1:1/runlog"))
+            #expect(!error.message.contains("s3cret-pw"))
+        }
+        var missing = try await TestPostgres.freshLocation()
+        missing.database = "no_such_database"
+        missing.password = "s3cret-pw"
+        do {
+            _ = try await PostgresJournal.open(missing)
+            Issue.record("opened a database that does not exist")
+        } catch {
+            #expect(error.code == .notFound)
+            #expect(!error.message.contains("s3cret-pw"))
+        }
+    }
+
+    @Test("URLs: libpq's form, percent-encoded parts, TLS modes; the password never in the description; bad parts refused")
+    func urls() throws {
+        let location = try PostgresLocation(url: "postgresql://ops%40acme:p%3Ass@db.internal:6432/runs?sslmode=verify-full&sslrootcert=/ca.pem", environment: [:])
+        #expect(location.user == "ops@acme" && location.password == "p:ss")
+        #expect(location.host == "db.internal" && location.port == 6432 && location.database == "runs")
+        #expect(location.tls == .verifyFull && location.rootCertificate == "/ca.pem")
+        #expect(location.redacted == "postgres://ops@acme@db.internal:6432/runs?sslmode=verify-full")
+        #expect(!"\(location)".contains("p:ss"))
+        #expect(try PostgresLocation(url: "postgres://u@h/d", environment: ["PGPASSWORD": "from-env"]).password == "from-env")
+        for bad in ["postgres://u@h:99999/d", "postgres://u@h/d?sslmode=always", "postgres://u@h", "postgres://u@h/d?nope=1", "postgres://u@h/d%zz"] {
+            #expect(throws: JournalError(.invalidInput, ""), "\(bad) was accepted") {
+                _ = try PostgresLocation(url: bad, environment: [:])
+            }
+        }
+    }
+}
