@@ -113,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "Benchmarks",
-            dependencies: ["RunStateMachine", "Journal", "Effects", "Runtime", "SystemSupport"]
+            dependencies: ["RunStateMachine", "Journal", "JournalPostgres", "Effects", "Runtime", "SystemSupport"]
         ),
         .executableTarget(
             name: "worker",
@@ -153,6 +153,7 @@ let package = Package(
                 "CSQLite",
                 "worker",
                 "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
@@ -188,8 +189,6 @@ let package = Package(
                 "Journal",
                 "JournalPostgres",
                 "Runtime",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -30,11 +30,16 @@ public enum RunsBenchmark {
 
     /// Runs the benchmark in `directory` (which must exist; files are created and removed).
     public static func run(in directory: String, options: Options = Options()) async throws -> RunsBenchmarkResult {
+        try await run(on: .sqlite(directory: directory), options: options)
+    }
+
+    /// Runs the benchmark on scratch journals of `store`.
+    public static func run(on store: BenchStore, options: Options = Options()) async throws -> RunsBenchmarkResult {
         var result = RunsBenchmarkResult()
-        let c1 = try await phase(in: directory, runs: options.runsC1, concurrency: 1, steps: options.steps)
+        let c1 = try await phase(on: store, runs: options.runsC1, concurrency: 1, steps: options.steps)
         result.runsPerSecondC1 = c1.runsPerSecond
         result.transitionsPerSecondC1 = c1.transitionsPerSecond
-        let c256 = try await phase(in: directory, runs: options.runsC256, concurrency: 256, steps: options.steps)
+        let c256 = try await phase(on: store, runs: options.runsC256, concurrency: 256, steps: options.steps)
         result.runsPerSecondC256 = c256.runsPerSecond
         result.transitionsPerSecondC256 = c256.transitionsPerSecond
         result.recordsPerRun = c256.recordsPerRun
@@ -62,7 +67,7 @@ public enum RunsBenchmark {
     }
 
     /// Submits `count` runs (before any timing).
-    static func submit(_ count: Int, steps: Int, to journal: SQLiteJournal, clock: any RuntimeClock) async throws {
+    static func submit(_ count: Int, steps: Int, to journal: any JournalStore, clock: any RuntimeClock) async throws {
         let spec = spec(steps: steps)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
@@ -82,15 +87,25 @@ public enum RunsBenchmark {
         var cpuMillisecondsPerRun: Double
     }
 
-    static func phase(in directory: String, runs: Int, concurrency: Int, steps: Int) async throws -> Phase {
-        let path = "\(directory)/bench-runs-c\(concurrency).sqlite"
-        SQLiteJournal.removeFiles(at: path)
-        defer { SQLiteJournal.removeFiles(at: path) }
-        let journal = try SQLiteJournal.open(path: path)
-        defer { journal.close() }
+    static func phase(on store: BenchStore, runs: Int, concurrency: Int, steps: Int) async throws -> Phase {
+        let name = "bench-runs-c\(concurrency)"
+        let journal = try await store.open(name)
+        do {
+            let phase = try await measure(journal, runs: runs, concurrency: concurrency, steps: steps)
+            journal.close()
+            await store.remove(name)
+            return phase
+        } catch {
+            journal.close()
+            await store.remove(name)
+            throw error
+        }
+    }
+
+    private static func measure(_ journal: any JournalStore, runs: Int, concurrency: Int, steps: Int) async throws -> Phase {
         let clock = SystemClock()
         try await submit(runs, steps: steps, to: journal, clock: clock)
-        let before = try journal.recordCounts()
+        let before = try await journal.recordCounts()
         let commitsBefore = journal.commitStatistics
         let provider = InstantSandboxProvider()
         let engine = Engine(
@@ -106,8 +121,8 @@ public enum RunsBenchmark {
         let elapsed = (timer.now - start).seconds
         let cpu = processCPUSeconds() - cpuBefore
         let commits = journal.commitStatistics.since(commitsBefore)
-        let after = try journal.recordCounts()
-        let succeeded = try journal.runs(.state("succeeded"), limit: runs + 1).count
+        let after = try await journal.recordCounts()
+        let succeeded = try await journal.runs(.state("succeeded"), limit: runs + 1).count
         guard summary.finished == runs, succeeded == runs, provider.aliveCount == 0 else {
             throw BenchmarkError("of \(runs) runs, \(summary.finished) finished and \(succeeded) succeeded; \(provider.aliveCount) sandboxes are alive")
         }

@@ -124,6 +124,9 @@ public protocol JournalStore: Sendable {
     /// Whether this build can drive every run the journal holds, and why not where it cannot.
     func upgradeCheck(registry: MachineRegistry) async throws(JournalError) -> UpgradeReport
 
+    /// What this process's writer has committed since the store was opened (zeros for a reader).
+    var commitStatistics: CommitStatistics { get }
+
     /// Finishes what is in flight and lets go of the store's resources.
     func close()
 }

@@ -3,38 +3,48 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// The journal's connections to one database: made on demand, kept while idle (up to
-/// `maxIdle`), and dropped on any error that is not the server refusing a statement, so the next
-/// use reconnects (a restarted server is picked up again without a restart of the worker).
+/// A bounded pool of connections to one database: at most `limit` open at once, kept open while
+/// idle, lent in the order asked for (a caller waits while all are lent), and dropped on any
+/// error that is not the server refusing a statement, so the next use reconnects (a restarted
+/// server is picked up again without restarting the worker).
 ///
 /// Every connection is set up for durability: `synchronous_commit = on`, so a `COMMIT` returns
 /// only once its WAL is flushed.
 final class ConnectionSource: Sendable {
     private struct State: ~Copyable {
         var idle: [PostgresConnection] = []
+        var open = 0
         var nextID = 1
+        var waiters: [CheckedContinuation<Grant, Never>] = []
         var closed = false
+    }
+
+    /// What a caller is given: a connection, the right to open one, or a refusal.
+    private enum Grant: Sendable {
+        case connection(PostgresConnection)
+        case connect(id: Int)
+        case closed
     }
 
     /// Where the database is.
     let location: PostgresLocation
     private let configuration: PostgresConnection.Configuration
-    private let maxIdle: Int
+    private let limit: Int
     private let state = Mutex(State())
     let logger: Logger
 
-    /// A source of connections to `location`.
+    /// A pool of at most `limit` connections to `location`.
     ///
     /// - Throws: ``JournalError`` with code ``JournalError/Code/invalidInput`` if its TLS settings
     ///   cannot be set up (a root certificate file that does not load).
-    init(_ location: PostgresLocation, maxIdle: Int = 4, logger: Logger = Logger(label: "runlog.postgres")) throws(JournalError) {
+    init(_ location: PostgresLocation, limit: Int = 4, logger: Logger = Logger(label: "runlog.postgres")) throws(JournalError) {
         self.location = location
-        self.maxIdle = maxIdle
+        self.limit = max(1, limit)
         self.logger = logger
         self.configuration = try location.connectionConfiguration()
     }
 
-    /// Runs `body` on a connection; the connection goes back to the idle ones unless it broke.
+    /// Runs `body` on a connection; the connection goes back to the pool unless it broke.
     func withConnection<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws(JournalError) -> Value {
         let connection = try await take()
         do {
@@ -46,35 +56,47 @@ final class ConnectionSource: Sendable {
                 give(connection)
             } else {
                 try? await connection.close()
+                give(nil)
             }
             throw PostgresFailure.journalError(error, at: location)
         }
     }
 
-    /// Closes every idle connection; connections in use close when they come back.
+    /// Closes every idle connection and refuses new uses; lent connections close when they come
+    /// back.
     func close() {
-        let idle = state.withLock { state in
+        let (idle, waiters) = state.withLock { state in
             state.closed = true
-            defer { state.idle = [] }
-            return state.idle
+            defer {
+                state.idle = []
+                state.waiters = []
+            }
+            return (state.idle, state.waiters)
         }
-        for connection in idle {
-            Self.closeInBackground(connection)
-        }
+        idle.forEach(Self.closeInBackground)
+        waiters.forEach { $0.resume(returning: .closed) }
     }
 
     private func take() async throws(JournalError) -> PostgresConnection {
-        enum Next { case reuse(PostgresConnection), connect(Int), closed }
-        let next: Next = state.withLock { state in
-            if state.closed { return .closed }
-            while let connection = state.idle.popLast() {
-                if !connection.isClosed { return .reuse(connection) }
+        let grant: Grant = await withCheckedContinuation { continuation in
+            let immediate: Grant? = state.withLock { state in
+                if state.closed { return .closed }
+                while let connection = state.idle.popLast() {
+                    if !connection.isClosed { return .connection(connection) }
+                    state.open -= 1
+                }
+                if state.open < limit {
+                    state.open += 1
+                    defer { state.nextID += 1 }
+                    return .connect(id: state.nextID)
+                }
+                state.waiters.append(continuation)
+                return nil
             }
-            defer { state.nextID += 1 }
-            return .connect(state.nextID)
+            if let immediate { continuation.resume(returning: immediate) }
         }
-        switch next {
-        case .reuse(let connection): return connection
+        switch grant {
+        case .connection(let connection): return connection
         case .closed: throw JournalError(.closed, "the journal is closed")
         case .connect(let id):
             do {
@@ -87,20 +109,31 @@ final class ConnectionSource: Sendable {
                 }
                 return connection
             } catch {
+                give(nil)
                 throw PostgresFailure.journalError(error, at: location)
             }
         }
     }
 
-    private func give(_ connection: PostgresConnection) {
-        let keep = state.withLock { state in
-            guard !state.closed, state.idle.count < maxIdle else { return false }
+    /// Returns a connection to the pool (`nil`: it broke, or could not be opened): to the first
+    /// waiter, else to the idle ones.
+    private func give(_ connection: PostgresConnection?) {
+        let (waiter, grant, surplus): (CheckedContinuation<Grant, Never>?, Grant, PostgresConnection?) = state.withLock { state in
+            guard let connection, !connection.isClosed, !state.closed else {
+                state.open -= 1
+                guard !state.closed, !state.waiters.isEmpty else { return (nil, .closed, connection) }
+                state.open += 1
+                defer { state.nextID += 1 }
+                return (state.waiters.removeFirst(), .connect(id: state.nextID), connection)
+            }
+            if !state.waiters.isEmpty {
+                return (state.waiters.removeFirst(), .connection(connection), nil)
+            }
             state.idle.append(connection)
-            return true
+            return (nil, .closed, nil)
         }
-        if !keep {
-            Self.closeInBackground(connection)
-        }
+        if let surplus, !surplus.isClosed { Self.closeInBackground(surplus) }
+        waiter?.resume(returning: grant)
     }
 
     /// Closes `connection`, keeping it alive until it has closed (postgres-nio requires a

@@ -43,7 +43,9 @@ public final class PostgresJournal: JournalStore {
     ///   ``JournalError/Code/notAJournal`` for tables that are not a Runlog journal,
     ///   ``JournalError/Code/unsafeSettings`` if the server does not flush its WAL (`fsync` off).
     public static func open(_ location: PostgresLocation, options: JournalOptions = JournalOptions()) async throws(JournalError) -> PostgresJournal {
-        let source = try ConnectionSource(location, maxIdle: max(1, options.readers) + 1)
+        // Reads share a few connections; the writer has one of its own, so a batch never waits
+        // behind reads.
+        let source = try ConnectionSource(location, limit: max(1, options.readers))
         let schema: Int
         do {
             schema = try await source.withConnection { connection in
@@ -53,7 +55,7 @@ public final class PostgresJournal: JournalStore {
             source.close()
             throw error
         }
-        let writer = options.role == .reader ? nil : PostgresWriter(source: source, maxBatch: options.maxBatch)
+        let writer = options.role == .reader ? nil : PostgresWriter(source: try ConnectionSource(location, limit: 1), maxBatch: options.maxBatch)
         return PostgresJournal(location: location, schema: schema, options: options, source: source, writer: writer)
     }
 

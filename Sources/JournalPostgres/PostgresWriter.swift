@@ -56,20 +56,27 @@ final class PostgresWriter: Sendable {
         return try result.get()
     }
 
-    /// Refuses new writes; those queued still commit.
+    /// Refuses new writes; those queued still commit, then the writer's connection closes.
     func close() {
-        state.withLock { $0.closed = true }
+        let idle = state.withLock { state in
+            state.closed = true
+            return !state.draining
+        }
+        if idle { source.close() }
     }
 
     private func drain() async {
         while true {
-            let batch: [Job] = state.withLock { state in
+            let (batch, closed): ([Job], Bool) = state.withLock { state in
                 let count = min(state.pending.count, maxBatch)
                 defer { state.pending.removeFirst(count) }
                 if count == 0 { state.draining = false }
-                return Array(state.pending.prefix(count))
+                return (Array(state.pending.prefix(count)), state.closed)
             }
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty else {
+                if closed { source.close() }
+                return
+            }
             let clock = ContinuousClock()
             let started = clock.now
             let replies: [Result<WriteReply, JournalError>]
@@ -242,10 +249,12 @@ final class PostgresWriter: Sendable {
         }
     }
 
-    /// Writes a plan: one statement per table it changes.
+    /// Writes a plan in one statement, whatever it changes: a data-modifying CTE per table (one
+    /// round trip; each table is written once, so their order does not matter).
     private static func write(_ plan: BatchPlan, on connection: PostgresConnection, logger: Logger) async throws {
+        var statement = WriteStatement()
         if !plan.records.isEmpty {
-            try await insertRecords(plan.records, on: connection, logger: logger)
+            statement.add(recordsOf: plan.records)
         }
         if !plan.heads.isEmpty {
             var columns = (0..<7).map { index in PostgresArray(index == 1 ? .text : index == 2 ? .bool : .int8) }
@@ -258,7 +267,7 @@ final class PostgresWriter: Sendable {
                 columns[5].append(head.leaseEpoch)
                 columns[6].append(head.updatedMilliseconds)
             }
-            try await execute(
+            statement.add(
                 """
                 INSERT INTO run_heads (run_no, state_name, terminal, last_run_seq, last_seq, lease_epoch, updated_ms)
                 SELECT * FROM unnest($1::int8[], $2::text[], $3::bool[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
@@ -266,9 +275,7 @@ final class PostgresWriter: Sendable {
                     last_run_seq = excluded.last_run_seq, last_seq = excluded.last_seq, lease_epoch = excluded.lease_epoch,
                     updated_ms = excluded.updated_ms
                 """,
-                columns,
-                on: connection,
-                logger: logger
+                columns
             )
         }
         if !plan.leases.isEmpty {
@@ -279,14 +286,12 @@ final class PostgresWriter: Sendable {
                 columns[2].append(lease.epoch)
                 columns[3].append(lease.expiresMilliseconds)
             }
-            try await execute(
+            statement.add(
                 """
                 INSERT INTO leases (run_no, owner, epoch, expires_ms) SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[])
                 ON CONFLICT (run_no) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, expires_ms = excluded.expires_ms
                 """,
-                columns,
-                on: connection,
-                logger: logger
+                columns
             )
         }
         if !plan.cancels.isEmpty {
@@ -302,68 +307,24 @@ final class PostgresWriter: Sendable {
                     cleared.append(runNo)
                 }
             }
-            try await execute(
+            statement.add(
                 """
                 INSERT INTO cancel_requests (run_no, reason, requested_ms) SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[])
                 ON CONFLICT (run_no) DO UPDATE SET reason = excluded.reason, requested_ms = excluded.requested_ms
                 """,
-                set,
-                on: connection,
-                logger: logger
+                set
             )
             if !cleared.isEmpty {
-                try await execute("DELETE FROM cancel_requests WHERE run_no = ANY($1::int8[])", [PostgresArray(int8: cleared)], on: connection, logger: logger)
+                statement.add("DELETE FROM cancel_requests WHERE run_no = ANY($1::int8[])", [PostgresArray(int8: cleared)])
             }
         }
         if !plan.records.isEmpty {
-            var binds = PostgresBindings(capacity: 2)
-            binds.append(plan.chainSeq)
-            binds.append(ByteBuffer(bytes: plan.chainHash))
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE chain_head SET seq = $1, hash = $2", binds: binds), logger: logger)
+            var hash = PostgresArray(.bytea)
+            hash.append(text: plan.chainHash)
+            statement.add("UPDATE chain_head SET seq = ($1::int8[])[1], hash = ($2::bytea[])[1]", [PostgresArray(int8: [plan.chainSeq]), hash])
         }
-    }
-
-    private static func insertRecords(_ records: [BatchPlan.Record], on connection: PostgresConnection, logger: Logger) async throws {
-        let payload = records.reduce(0) { $0 + $1.event.count + ($1.state?.count ?? 0) + ($1.intents?.count ?? 0) + 160 }
-        var seq = PostgresArray(.int8), runNo = PostgresArray(.int8), runSeq = PostgresArray(.int8), runPrev = PostgresArray(.int8)
-        var kind = PostgresArray(.text), epoch = PostgresArray(.int8), at = PostgresArray(.int8)
-        var event = PostgresArray(.text, capacity: payload), state = PostgresArray(.text, capacity: payload)
-        var intents = PostgresArray(.text), abandons = PostgresArray(.text), answers = PostgresArray(.text)
-        var prevHash = PostgresArray(.bytea), hash = PostgresArray(.bytea), format = PostgresArray(.int8)
-        for record in records {
-            seq.append(record.seq)
-            runNo.append(record.runNo)
-            runSeq.append(Int64(record.runSeq))
-            runPrev.append(record.runPrev)
-            kind.append(string: record.kind.rawValue)
-            epoch.append(record.epoch)
-            at.append(record.atMilliseconds)
-            event.append(text: record.event)
-            state.append(text: record.state)
-            intents.append(text: record.intents)
-            abandons.append(text: record.abandons)
-            answers.append(text: record.answers)
-            prevHash.append(text: record.prevHash)
-            hash.append(text: record.hash)
-            format.append(HashChain.currentFormat)
+        if let query = statement.query {
+            try await connection.query(query, logger: logger)
         }
-        try await execute(
-            """
-            INSERT INTO journal (seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format)
-            SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::int8[], $7::int8[], $8::text[], $9::text[],
-                                 $10::text[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::int8[])
-            """,
-            [seq, runNo, runSeq, runPrev, kind, epoch, at, event, state, intents, abandons, answers, prevHash, hash, format],
-            on: connection,
-            logger: logger
-        )
-    }
-
-    private static func execute(_ sql: String, _ columns: [PostgresArray], on connection: PostgresConnection, logger: Logger) async throws {
-        var binds = PostgresBindings(capacity: columns.count)
-        for column in columns {
-            binds.append(column)
-        }
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 }

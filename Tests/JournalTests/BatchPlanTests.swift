@@ -1,5 +1,6 @@
 @testable import Journal
 @testable import JournalPostgres
+import PostgresNIO
 import RunStateMachine
 import Testing
 import TestSupport
@@ -120,6 +121,20 @@ struct BatchPlanTests {
         #expect(created.created && !found.created && found.run == created.run)
         #expect(plan.records.map(\.kind) == [.created] && plan.records[0].runNo == 5)
         #expect(plan.heads[5]?.lastSeq == 1)
+    }
+}
+
+@Suite("PostgreSQL write statement")
+struct WriteStatementTests {
+    @Test("parts become CTEs of one statement, their parameters numbered on from the parts before")
+    func renumbering() throws {
+        var statement = WriteStatement()
+        statement.add("INSERT INTO a SELECT * FROM unnest($1::int8[], $2::text[])", [PostgresArray(int8: [1]), PostgresArray(text: ["x"])])
+        statement.add("UPDATE b SET x = ($1::int8[])[1], y = ($2::int8[])[1]", [PostgresArray(int8: [2]), PostgresArray(int8: [3])])
+        let query = try #require(statement.query)
+        #expect(query.sql == "WITH w0 AS (INSERT INTO a SELECT * FROM unnest($1::int8[], $2::text[])),\nw1 AS (UPDATE b SET x = ($3::int8[])[1], y = ($4::int8[])[1])\nSELECT 1")
+        #expect(query.binds.count == 4)
+        #expect(WriteStatement().query == nil)
     }
 }
 

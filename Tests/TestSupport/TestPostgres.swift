@@ -1,7 +1,5 @@
 import Journal
 import JournalPostgres
-import Logging
-import PostgresNIO
 
 /// The PostgreSQL the tests use: the throwaway cluster `scripts/test` starts (with
 /// `scripts/test-postgres`), named by `RUNLOG_TEST_POSTGRES`. Each test takes a fresh schema of
@@ -24,11 +22,10 @@ public enum TestPostgres {
         guard let url else {
             throw Unavailable(description: "RUNLOG_TEST_POSTGRES is not set: run the tests with scripts/test, which starts a PostgreSQL cluster for them")
         }
-        var location = try PostgresLocation(url: url)
+        let location = try PostgresLocation(url: url)
         let schema = "t_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        try await execute("CREATE SCHEMA \(schema)", at: location)
-        location.sessionOptions = "-csearch_path=\(schema)"
-        return location
+        try await location.execute("CREATE SCHEMA \(schema)")
+        return location.inSchema(schema)
     }
 
     /// The URL of a new, empty schema (for a worker process's `--db`).
@@ -45,16 +42,7 @@ public enum TestPostgres {
 
     /// Runs `sql` on its own connection to `location` (for setting up and tampering in tests).
     public static func execute(_ sql: String, at location: PostgresLocation) async throws {
-        let configuration = try location.connectionConfiguration()
-        let logger = Logger(label: "runlog.tests.postgres")
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await location.execute(sql)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Journal
 import Benchmarks
 import RunStateMachine
 import Runtime
@@ -31,8 +32,8 @@ struct RunsBenchCommand: AsyncParsableCommand {
         var sizes = RunsBenchmark.Options()
         sizes.runsC1 = runsC1
         sizes.runsC256 = runsC256
-        let result = try await BenchDirectory.with(dir: dir, db: options.path) { directory in
-            try await RunsBenchmark.run(in: directory, options: sizes)
+        let result = try await BenchDirectory.withStore(dir: dir, db: options.path) { store in
+            try await RunsBenchmark.run(on: store, options: sizes)
         }
         if options.json {
             print(result.json.canonicalString)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Benchmarks
+import JournalPostgres
 
 #if canImport(Glibc)
 import Glibc
@@ -17,5 +19,14 @@ enum BenchDirectory {
         }
         defer { rmdir(directory) }
         return try await body(directory)
+    }
+
+    /// The store a benchmark measures: schemas of the PostgreSQL database `db` names, else
+    /// SQLite files in a scratch directory as ``with(dir:db:_:)`` makes it.
+    static func withStore<Value>(dir: String?, db: String, _ body: (BenchStore) async throws -> Value) async throws -> Value {
+        if PostgresLocation.isURL(db) {
+            return try await body(.postgres(try PostgresLocation(url: db), process: getpid()))
+        }
+        return try await with(dir: dir, db: db) { directory in try await body(.sqlite(directory: directory)) }
     }
 }
