@@ -117,11 +117,19 @@ extension PostgresJournal {
         var binds = PostgresBindings()
         binds.append(Int64(max(0, limit)))
         let leaseCondition = ignoringLeases ? "" : "AND (l.expires_ms IS NULL OR l.expires_ms <= \(Self.databaseNow))"
+        // Two scans of the unfinished runs' index in run order, each stopping at the limit: the
+        // runs leased before (as many as are in flight), then the new ones (however long the
+        // queue). One sort of all unfinished runs would cost as much as the queue is long.
         return try await rows(
             """
-            SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
-            WHERE NOT h.terminal \(leaseCondition)
-            ORDER BY h.lease_epoch = 0, r.run_no LIMIT $1
+            SELECT * FROM (
+                (SELECT \(Self.summaryColumns), 0 AS part FROM \(Self.summarySource)
+                 WHERE NOT h.terminal AND h.lease_epoch > 0 \(leaseCondition) ORDER BY r.run_no LIMIT $1)
+                UNION ALL
+                (SELECT \(Self.summaryColumns), 1 AS part FROM \(Self.summarySource)
+                 WHERE NOT h.terminal AND h.lease_epoch = 0 \(leaseCondition) ORDER BY r.run_no LIMIT $1)
+            ) AS candidates
+            ORDER BY part, run_no LIMIT $1
             """,
             binds,
             read: Self.summary

@@ -154,7 +154,7 @@ final class PostgresWriter: Sendable {
                         SELECT h.run_no, r.run_id, h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, h.updated_ms,
                                l.owner, l.epoch, l.expires_ms
                         FROM run_heads h JOIN runs r ON r.run_no = h.run_no LEFT JOIN leases l ON l.run_no = h.run_no
-                        WHERE h.run_no IN (SELECT unnest($1::int8[]) UNION SELECT run_no FROM runs WHERE run_id = ANY($2::text[]))
+                        WHERE h.run_no = ANY($1::int8[] || ARRAY(SELECT run_no FROM runs WHERE run_id = ANY($2::text[])))
                         ORDER BY h.run_no
                         FOR UPDATE OF h
                         """,
