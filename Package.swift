@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Effects", "Journal", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
+            dependencies: ["Effects", "Journal", "JournalPostgres", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
         ),
         .target(
             name: "FuzzChecks",

@@ -64,8 +64,7 @@ public struct SandboxJobExecutor: EffectExecutor {
     /// Kills every sandbox whose run the journal has as finished or does not know (nothing if
     /// the journal cannot be read).
     public func sweepOrphans(in journal: any JournalStore) async -> [String] {
-        guard let unfinished = try? await journal.unfinishedRunIDs() else { return [] }
-        let killed = await performer.sweepOrphans { runID in unfinished.contains(runID) }
+        let killed = await performer.sweepOrphans { try? await journal.unfinishedRunIDs() }
         return killed.map { "killed orphan sandbox \($0)" }
     }
 }

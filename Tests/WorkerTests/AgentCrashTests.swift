@@ -73,7 +73,7 @@ struct AgentCrashTests {
     }
 
     static func checkInvariants(_ harness: WorkerHarness, fake: FakeAnthropic) async throws {
-        let unsuccessful = try harness.unsuccessful()
+        let unsuccessful = try await harness.unsuccessful()
         #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log)")
         #expect(harness.ledgerLines("tools") == ["one", "two"], "each tool call runs once")
         let received = fake.received

@@ -45,7 +45,7 @@ struct SecretCanaryTests {
         #expect(walAfterCrash.range(of: Data(Self.key.utf8)) == nil)
 
         #expect(await WorkerHarness.wait(try harness.start(arguments, environment: environment)) == .exited(0), "\(harness.log)")
-        let unsuccessful = try harness.unsuccessful()
+        let unsuccessful = try await harness.unsuccessful()
         #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log)")
         let journal = try SQLiteJournal.open(path: harness.db, options: JournalOptions(role: .reader))
         let runID = try #require(try journal.runs().first?.run.id.value)

@@ -18,7 +18,7 @@ struct WorkerCrashTests {
     }
 
     static func checkInvariants(_ harness: WorkerHarness, runs: [String], steps: Int = 3) async throws {
-        let unsuccessful = try harness.unsuccessful()
+        let unsuccessful = try await harness.unsuccessful()
         #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log)")
         for name in runs {
             #expect(harness.ledgerLines(name) == (1...steps).map { "\(name) \($0)" }, "ledger of \(name)")

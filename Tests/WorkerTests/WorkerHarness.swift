@@ -1,17 +1,23 @@
 import Effects
 import Foundation
 import Journal
+import JournalPostgres
 import RunStateMachine
 import TestSupport
 
-/// The built `worker` binary against a fresh database, sandbox root and host ledger directory.
+/// The built `worker` binary against a fresh database (an SQLite file, or the PostgreSQL one a
+/// URL names), sandbox root and host ledger directory.
 final class WorkerHarness: Sendable {
-    let directory = TemporaryDirectory()
-    var db: String { directory.file("runs.sqlite") }
+    let directory: TemporaryDirectory
+    /// The journal: what the workers get as `--db`.
+    let db: String
     var sandboxes: String { directory.file("sandboxes") }
     var ledger: String { directory.file("ledger") }
 
-    init() {
+    init(database: String? = nil) {
+        let directory = TemporaryDirectory()
+        self.directory = directory
+        db = database ?? directory.file("runs.sqlite")
         chmod(directory.path, 0o711)
         mkdir(ledger, 0o777)
         chmod(ledger, 0o777)
@@ -69,13 +75,18 @@ final class WorkerHarness: Sendable {
     }
 
     /// Runs whose state is not `succeeded`, each with its last records' events (why it ended).
-    func unsuccessful() throws -> [String] {
-        let journal = try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
+    func unsuccessful() async throws -> [String] {
+        let journal: any JournalStore =
+            PostgresLocation.isURL(db)
+            ? try await PostgresJournal.open(try PostgresLocation(url: db), options: JournalOptions(role: .reader))
+            : try SQLiteJournal.open(path: db, options: JournalOptions(role: .reader))
         defer { journal.close() }
-        return try journal.runs().filter { $0.stateName != "succeeded" }.map { summary in
-            let events = try journal.records(of: summary.run).suffix(6).map { String(decoding: $0.event, as: UTF8.self) }
-            return "\(summary.run.id) \(summary.stateName): \(events.joined(separator: " | "))"
+        var result: [String] = []
+        for summary in try await journal.runs(.all, limit: 100_000) where summary.stateName != "succeeded" {
+            let events = try await journal.records(of: summary.run).suffix(6).map { String(decoding: $0.event, as: UTF8.self) }
+            result.append("\(summary.run.id) \(summary.stateName): \(events.joined(separator: " | "))")
         }
+        return result
     }
 
     /// Processes whose command line mentions this harness's sandbox root (supervisors).

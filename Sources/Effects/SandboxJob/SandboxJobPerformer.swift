@@ -188,11 +188,15 @@ public struct SandboxJobPerformer: Sendable {
         keeper.release(run: runID)
     }
 
-    /// Kills every sandbox whose run is finished or unknown; `isUnfinished` answers from the
-    /// journal. Returns the sandboxes killed.
-    public func sweepOrphans(isUnfinished: (String) -> Bool) async -> [SandboxID] {
+    /// Kills every sandbox whose run is finished or unknown; `unfinishedRuns` reads the ids of
+    /// the unfinished runs from the journal (`nil`: it cannot be read, and nothing is killed).
+    /// The journal is read after the sandboxes are listed: a sandbox another worker sharing the
+    /// root creates meanwhile belongs to a run the read already sees.
+    public func sweepOrphans(unfinishedRuns: () async -> Set<String>?) async -> [SandboxID] {
+        let listed = await sandboxes.list()
+        guard !listed.isEmpty, let unfinished = await unfinishedRuns() else { return [] }
         var killed: [SandboxID] = []
-        for sandbox in await sandboxes.list() where !isUnfinished(sandbox.runID) {
+        for sandbox in listed where !unfinished.contains(sandbox.runID) {
             if (try? await sandboxes.kill(sandbox.id, reason: "orphan: run \(sandbox.runID) is finished or unknown")) != nil {
                 killed.append(sandbox.id)
             }
