@@ -46,20 +46,24 @@ public protocol JournalStore: Sendable {
     /// workers may be alive on other hosts.
     var ownsExclusively: Bool { get }
 
-    /// Takes run `run`'s lease for `owner` until `at` plus `ttlMilliseconds`, at the next
+    /// Takes run `run`'s lease for `owner` until `ttlMilliseconds` from now (and for as long
+    /// as the owner's heartbeat lives: ``heartbeat(owner:ttlMilliseconds:at:)``), at the next
     /// fencing epoch; with `takingOver`, even from a live owner known to be dead.
     ///
     /// - Throws: ``JournalError`` with code ``JournalError/Code/leaseHeld``,
     ///   ``JournalError/Code/runFinished`` or ``JournalError/Code/unknownRun``.
     func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp, takingOver: Bool) async throws(JournalError) -> Lease
 
-    /// Extends `lease` to `ttlMilliseconds` from now: on the store's clock, which for the
-    /// embedded store is the caller's (`at`) and for a server store the server's, so that clock
-    /// skew between workers' hosts cannot make two owners.
-    ///
-    /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
-    ///   has taken the run.
-    func renewLease(_ lease: Lease, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease
+    /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now, in one write
+    /// however many runs it drives: a lease lives until the later of its own expiry (set when it
+    /// was taken) and its owner's last heartbeat's. Now is the store's clock: for the embedded
+    /// store the caller's (`at`), for a server store the server's, so that clock skew between
+    /// workers' hosts cannot make two owners.
+    func heartbeat(owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError)
+
+    /// Lets go of every lease `owner` holds, and of its heartbeat, at once: a worker that stops
+    /// hands its runs over without making anyone wait out a lease.
+    func releaseLeases(owner: String) async throws(JournalError)
 
     /// Lets go of `lease` (the run is free to take at once); nothing happens if it is stale.
     func releaseLease(_ lease: Lease) async throws(JournalError)

@@ -26,10 +26,10 @@ extension SQLiteJournal {
         let expires = at.adding(milliseconds: ttlMilliseconds)
         return try await write { context throws(SQLiteError) in
             let select = try context.connection.statement(
-                """
+                built: """
                 SELECT runs.run_no, run_heads.terminal, run_heads.lease_epoch, run_heads.last_run_seq, leases.owner,
-                       leases.expires_ms, run_heads.last_seq
-                FROM runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no) WHERE runs.run_id = ?1
+                       \(Self.leaseExpiry(schema: Self.schemaVersion)), run_heads.last_seq
+                FROM \(Self.summarySource(schema: Self.schemaVersion)) WHERE runs.run_id = ?1
                 """
             )
             select.bind(1, run.value)
@@ -92,22 +92,31 @@ extension SQLiteJournal {
     /// every other lease holder is dead.
     public var ownsExclusively: Bool { options.role == .owner }
 
-    /// Extends a lease the caller still holds to `ttlMilliseconds` after `at`.
-    ///
-    /// - Throws: ``JournalError`` with code ``JournalError/Code/staleEpoch`` if another owner
-    ///   has taken the run since.
-    public func renewLease(_ lease: Lease, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease {
-        let until = at.adding(milliseconds: ttlMilliseconds)
-        return try await write { context throws(SQLiteError) in
-            let update = try context.connection.statement("UPDATE leases SET expires_ms = ?1 WHERE run_no = ?2 AND epoch = ?3")
-            update.bind(1, until.milliseconds)
-            update.bind(2, lease.run.number)
-            update.bind(3, lease.epoch)
-            try update.run()
-            guard context.connection.changes == 1 else {
-                return .failure(JournalError(.staleEpoch, "the lease at epoch \(lease.epoch) has passed to another owner", run: lease.run.id))
-            }
-            return .success(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: until, runSeq: lease.runSeq, seq: lease.seq))
+    /// Keeps every lease `owner` holds alive until `ttlMilliseconds` after `at`: one row
+    /// written, however many runs the worker drives.
+    public func heartbeat(owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) {
+        let until = at.adding(milliseconds: ttlMilliseconds).milliseconds
+        try await write { context throws(SQLiteError) in
+            let upsert = try context.connection.statement(
+                "INSERT INTO workers (owner, expires_ms) VALUES (?1, ?2) ON CONFLICT (owner) DO UPDATE SET expires_ms = excluded.expires_ms"
+            )
+            upsert.bind(1, owner)
+            upsert.bind(2, until)
+            try upsert.run()
+            return .success(())
+        }
+    }
+
+    /// Lets go of every lease `owner` holds, and of its heartbeat, at once (a worker stopping).
+    public func releaseLeases(owner: String) async throws(JournalError) {
+        try await write { context throws(SQLiteError) in
+            let leases = try context.connection.statement("UPDATE leases SET expires_ms = 0 WHERE owner = ?1")
+            leases.bind(1, owner)
+            try leases.run()
+            let workers = try context.connection.statement("UPDATE workers SET expires_ms = 0 WHERE owner = ?1")
+            workers.bind(1, owner)
+            try workers.run()
+            return .success(())
         }
     }
 

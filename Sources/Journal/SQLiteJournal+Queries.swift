@@ -2,14 +2,27 @@ import CSQLite
 import RunStateMachine
 
 extension SQLiteJournal {
-    static let summaryColumns = """
+    /// When a run's lease runs out, for a database of schema `schema`: the later of the lease's
+    /// own expiry and its owner's heartbeat (schema 4 and later), 0 once released.
+    static func leaseExpiry(schema: Int) -> String {
+        schema >= 4
+            ? "(CASE WHEN leases.expires_ms = 0 THEN 0 ELSE max(leases.expires_ms, coalesce(workers.expires_ms, 0)) END)"
+            : "leases.expires_ms"
+    }
+
+    /// The columns ``summary(_:)`` reads, for a database of schema `schema`.
+    static func summaryColumns(schema: Int) -> String {
+        """
         runs.run_no, runs.run_id, runs.machine, runs.machine_version, runs.name, runs.idempotency_key, runs.input_hash,
         run_heads.state_name, run_heads.terminal, run_heads.last_run_seq, run_heads.last_seq, run_heads.lease_epoch,
-        leases.owner, leases.expires_ms, runs.created_ms, run_heads.updated_ms
+        leases.owner, \(leaseExpiry(schema: schema)), runs.created_ms, run_heads.updated_ms
         """
+    }
 
-    /// `runs` with each run's head and lease.
-    static let summarySource = "runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no)"
+    /// `runs` with each run's head and lease (and the lease owner's heartbeat, from schema 4).
+    static func summarySource(schema: Int) -> String {
+        "runs JOIN run_heads USING (run_no) LEFT JOIN leases USING (run_no)" + (schema >= 4 ? " LEFT JOIN workers ON workers.owner = leases.owner" : "")
+    }
 
     /// The columns ``record(_:hashes:)`` reads, for a database of schema `schema`: the journal of
     /// schema 1 and 2 has no `format` column (its records are all format 1), and a reader may
@@ -19,7 +32,7 @@ extension SQLiteJournal {
             + (schema >= 3 ? "format" : "1")
     }
 
-    /// Reads a run summary from a row selected with ``summaryColumns``.
+    /// Reads a run summary from a row selected with ``summaryColumns(schema:)``.
     ///
     /// - Throws: `SQLITE_CORRUPT` (a ``JournalError/Code/corrupt`` for callers) if the row's run
     ///   id is malformed: the row is reported, never passed on under a made-up id.
@@ -88,7 +101,7 @@ extension SQLiteJournal {
             case .state: condition = "WHERE run_heads.state_name = ?1"
             }
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) \(condition) ORDER BY runs.run_no LIMIT \(limit)"
+                "SELECT \(summaryColumns) FROM \(summarySource) \(condition) ORDER BY runs.run_no LIMIT \(limit)"
             )
             if case .state(let name) = filter { query.bind(1, name) }
             var result: [RunSummary] = []
@@ -116,7 +129,7 @@ extension SQLiteJournal {
             case .state: conditions.append("run_heads.state_name = ?3")
             }
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE \(conditions.joined(separator: " AND ")) ORDER BY runs.run_no DESC LIMIT ?2"
+                "SELECT \(summaryColumns) FROM \(summarySource) WHERE \(conditions.joined(separator: " AND ")) ORDER BY runs.run_no DESC LIMIT ?2"
             )
             query.bind(1, cursorNumber)
             query.bind(2, limit.addingSaturated(1))
@@ -138,8 +151,8 @@ extension SQLiteJournal {
         try read { connection throws(SQLiteError) in
             let query = try connection.statement(
                 built: """
-                    SELECT \(Self.summaryColumns) FROM \(Self.summarySource)
-                    WHERE run_heads.terminal = 0 AND (leases.expires_ms IS NULL OR leases.expires_ms <= ?1)
+                    SELECT \(summaryColumns) FROM \(summarySource)
+                    WHERE run_heads.terminal = 0 AND (leases.owner IS NULL OR \(Self.leaseExpiry(schema: schema)) <= ?1)
                     ORDER BY run_heads.lease_epoch = 0, runs.run_no LIMIT ?2
                     """
             )
@@ -163,7 +176,7 @@ extension SQLiteJournal {
         let prefix = text.lowercased()
         let matches = try read { connection throws(SQLiteError) in
             let query = try connection.prepare(
-                "SELECT \(Self.summaryColumns) FROM \(Self.summarySource) WHERE runs.run_id >= ?1 AND runs.run_id < ?2 ORDER BY runs.run_id LIMIT 5"
+                "SELECT \(summaryColumns) FROM \(summarySource) WHERE runs.run_id >= ?1 AND runs.run_id < ?2 ORDER BY runs.run_id LIMIT 5"
             )
             query.bind(1, prefix)
             query.bind(2, prefix + "\u{7F}")

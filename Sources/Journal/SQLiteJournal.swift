@@ -23,6 +23,9 @@ public final class SQLiteJournal: Sendable {
     public let schema: Int
     /// The columns records are read with, for ``schema``.
     let recordColumns: String
+    /// The columns and tables run summaries are read with, for ``schema``.
+    let summaryColumns: String
+    let summarySource: String
 
     let writer: JournalWriter?
     let readers: ReaderPool
@@ -88,6 +91,8 @@ public final class SQLiteJournal: Sendable {
         self.options = options
         self.schema = schema
         self.recordColumns = Self.recordColumns(schema: schema)
+        self.summaryColumns = Self.summaryColumns(schema: schema)
+        self.summarySource = Self.summarySource(schema: schema)
         self.writer = writer
         self.readers = readers
         self.lock = Mutex(lock)

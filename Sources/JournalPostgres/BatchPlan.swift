@@ -43,6 +43,10 @@ struct BatchPlan: Sendable {
     private(set) var leases: [Int64: BatchSnapshot.LeaseRow] = [:]
     /// The cancel requests to write or delete, by run number.
     private(set) var cancels: [Int64: CancelChange] = [:]
+    /// The workers' heartbeats to write (0: retired), by owner.
+    private(set) var heartbeats: [String: Int64] = [:]
+    /// The workers whose every lease is let go.
+    private(set) var retired: Set<String> = []
     /// The chain head after the batch.
     private(set) var chainSeq: Int64
     private(set) var chainHash: [UInt8]
@@ -72,13 +76,21 @@ struct BatchPlan: Sendable {
         case .submit(let submit): submitted(submit, at: index)
         case .append(let request): appended(request)
         case .acquire(let request): leased(request)
-        case .renew(let lease, let ttl, let at): renewed(lease, ttl: ttl, at: at)
+        case .heartbeat(let owner, let ttl): beat(owner, until: snapshot.nowMilliseconds.addingSaturated(ttl))
+        case .retire(let owner): beat(owner, until: 0)
         case .release(let lease): released(lease)
         case .requestCancel(let runNo, let reason, let at):
             record(cancel: .set(reason: reason, atMilliseconds: at.milliseconds), runNo: runNo)
         case .clearCancel(let runNo):
             record(cancel: .clear, runNo: runNo)
         }
+    }
+
+    /// Keeps `owner`'s leases alive until `until`; 0 retires the worker, letting them all go.
+    private mutating func beat(_ owner: String, until: Int64) -> Result<WriteReply, JournalError> {
+        heartbeats[owner] = until
+        if until == 0 { retired.insert(owner) }
+        return .success(.done)
     }
 
     private mutating func record(cancel: CancelChange, runNo: Int64) -> Result<WriteReply, JournalError> {
@@ -154,8 +166,8 @@ struct BatchPlan: Sendable {
         guard head.leaseEpoch < Int64.max, head.lastRunSeq < Int.max else {
             return .failure(JournalError(.corrupt, "the run's lease epoch or record count is at the 64-bit limit; run 'worker verify'", run: run))
         }
-        if !request.takingOver, let lease = head.lease, lease.owner != request.owner, lease.expiresMilliseconds > snapshot.nowMilliseconds {
-            let left = lease.expiresMilliseconds - snapshot.nowMilliseconds
+        if !request.takingOver, let lease = head.lease, lease.owner != request.owner, lease.liveUntil > snapshot.nowMilliseconds {
+            let left = lease.liveUntil - snapshot.nowMilliseconds
             return .failure(JournalError(.leaseHeld, "\(lease.owner) holds the run's lease for another \(left) ms", run: run))
         }
         let epoch = head.leaseEpoch + 1
@@ -182,18 +194,6 @@ struct BatchPlan: Sendable {
                     seq: receipt.seq
                 )
             )
-        )
-    }
-
-    private mutating func renewed(_ lease: Lease, ttl: Int64, at: Timestamp) -> Result<WriteReply, JournalError> {
-        guard var head = snapshot.heads[lease.run.number], var row = head.lease, row.epoch == lease.epoch else {
-            return .failure(JournalError(.staleEpoch, "the lease at epoch \(lease.epoch) has passed to another owner", run: lease.run.id))
-        }
-        row.expiresMilliseconds = snapshot.nowMilliseconds.addingSaturated(ttl)
-        head.lease = row
-        keepLease(head)
-        return .success(
-            .leased(Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: at.adding(milliseconds: ttl), runSeq: lease.runSeq, seq: lease.seq))
         )
     }
 

@@ -16,11 +16,19 @@ struct BatchSnapshot: Sendable {
         var lease: LeaseRow?
     }
 
-    /// A `leases` row.
+    /// A `leases` row, with its owner's heartbeat.
     struct LeaseRow: Sendable, Equatable {
         var owner: String
         var epoch: Int64
         var expiresMilliseconds: Int64
+        /// Until when the owner's heartbeat keeps the lease alive (0 for none).
+        var heartbeatMilliseconds: Int64 = 0
+
+        /// When the lease runs out: the later of its own expiry and its owner's heartbeat,
+        /// 0 once released.
+        var liveUntil: Int64 {
+            expiresMilliseconds == 0 ? 0 : max(expiresMilliseconds, heartbeatMilliseconds)
+        }
     }
 
     /// A run an earlier submit created under an idempotency key.

@@ -10,8 +10,10 @@ enum PendingWrite: Sendable {
     case append(AppendRequest)
     /// Take a run's lease at the next epoch.
     case acquire(LeaseRequest)
-    /// Extend a lease by a duration on the database's clock.
-    case renew(Lease, ttlMilliseconds: Int64, at: Timestamp)
+    /// Keep every lease of a worker alive for a duration on the database's clock.
+    case heartbeat(owner: String, ttlMilliseconds: Int64)
+    /// Let every lease of a worker go, and its heartbeat.
+    case retire(owner: String)
     /// Let a lease go.
     case release(Lease)
     /// Record (or replace) an operator's cancel request.
@@ -23,7 +25,7 @@ enum PendingWrite: Sendable {
     var appendsRecord: Bool {
         switch self {
         case .submit, .append, .acquire: true
-        case .renew, .release, .requestCancel, .clearCancel: false
+        case .heartbeat, .retire, .release, .requestCancel, .clearCancel: false
         }
     }
 
@@ -32,8 +34,8 @@ enum PendingWrite: Sendable {
         switch self {
         case .append(let request): (request.run.number, nil)
         case .acquire(let request): (nil, request.run)
-        case .renew(let lease, _, _), .release(let lease): (lease.run.number, nil)
-        case .submit, .requestCancel, .clearCancel: nil
+        case .release(let lease): (lease.run.number, nil)
+        case .submit, .heartbeat, .retire, .requestCancel, .clearCancel: nil
         }
     }
 }

@@ -5,11 +5,17 @@ import RunStateMachine
 extension PostgresJournal {
     static let summaryColumns = """
         r.run_no, r.run_id, r.machine, r.machine_version, r.name, r.idempotency_key, r.input_hash,
-        h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, l.owner, l.expires_ms, r.created_ms, h.updated_ms
+        h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, l.owner, \(leaseExpiry), r.created_ms, h.updated_ms
         """
 
-    /// `runs` with each run's head and lease.
-    static let summarySource = "runs r JOIN run_heads h ON h.run_no = r.run_no LEFT JOIN leases l ON l.run_no = r.run_no"
+    /// When a run's lease runs out: the later of its own expiry and its owner's heartbeat, 0 once
+    /// released.
+    static let leaseExpiry = "(CASE WHEN l.expires_ms = 0 THEN 0 ELSE greatest(l.expires_ms, w.expires_ms) END)"
+
+    /// `runs` with each run's head and lease, and the lease owner's heartbeat.
+    static let summarySource = """
+        runs r JOIN run_heads h ON h.run_no = r.run_no LEFT JOIN leases l ON l.run_no = r.run_no LEFT JOIN workers w ON w.owner = l.owner
+        """
 
     /// The columns ``record(_:)`` reads.
     static let recordColumns = "seq, run_no, run_seq, run_prev, kind, epoch, at_ms, event, state, intents, abandons, answers, prev_hash, hash, format"
@@ -116,7 +122,7 @@ extension PostgresJournal {
     public func runnable(at now: Timestamp, limit: Int, ignoringLeases: Bool) async throws(JournalError) -> [RunSummary] {
         var binds = PostgresBindings()
         binds.append(Int64(max(0, limit)))
-        let leaseCondition = ignoringLeases ? "" : "AND (l.expires_ms IS NULL OR l.expires_ms <= \(Self.databaseNow))"
+        let leaseCondition = ignoringLeases ? "" : "AND (l.owner IS NULL OR \(Self.leaseExpiry) <= \(Self.databaseNow))"
         // Two scans of the unfinished runs' index in run order, each stopping at the limit: the
         // runs leased before (as many as are in flight), then the new ones (however long the
         // queue). One sort of all unfinished runs would cost as much as the queue is long.

@@ -41,6 +41,12 @@ extension PostgresJournal {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(current_schema()))", logger: logger)
                 let current = try await currentVersion(connection, location: location, logger: logger)
                 try check(current, location: location)
+                guard current < schemaVersion else {
+                    // Up to date: nothing is written, so a role that may not change the schema
+                    // (docs/postgres-roles.sql) opens it too.
+                    try await connection.query("COMMIT", logger: logger)
+                    return current
+                }
                 for migration in Migration.postgres where migration.version > current {
                     do {
                         for statement in SQLScript.statements(migration.sql) {

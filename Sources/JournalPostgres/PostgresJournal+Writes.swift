@@ -35,10 +35,15 @@ extension PostgresJournal {
         return lease
     }
 
-    /// Extends a lease to `ttlMilliseconds` from now on the database's clock.
-    public func renewLease(_ lease: Lease, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) -> Lease {
-        guard case .leased(let renewed) = try await write(.renew(lease, ttlMilliseconds: ttlMilliseconds, at: at)) else { throw Self.unexpectedReply }
-        return renewed
+    /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now on the database's
+    /// clock: one `workers` row written (in the next batch), however many runs it drives.
+    public func heartbeat(owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) {
+        _ = try await write(.heartbeat(owner: owner, ttlMilliseconds: ttlMilliseconds))
+    }
+
+    /// Lets go of every lease `owner` holds, and of its heartbeat, at once.
+    public func releaseLeases(owner: String) async throws(JournalError) {
+        _ = try await write(.retire(owner: owner))
     }
 
     /// Lets a lease go at once; nothing happens if it is stale.

@@ -152,8 +152,9 @@ final class PostgresWriter: Sendable {
                 PostgresQuery(
                     unsafeSQL: """
                         SELECT h.run_no, r.run_id, h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, h.updated_ms,
-                               l.owner, l.epoch, l.expires_ms
+                               l.owner, l.epoch, l.expires_ms, w.expires_ms
                         FROM run_heads h JOIN runs r ON r.run_no = h.run_no LEFT JOIN leases l ON l.run_no = h.run_no
+                        LEFT JOIN workers w ON w.owner = l.owner
                         WHERE h.run_no = ANY($1::int8[] || ARRAY(SELECT run_no FROM runs WHERE run_id = ANY($2::text[])))
                         ORDER BY h.run_no
                         FOR UPDATE OF h
@@ -176,7 +177,12 @@ final class PostgresWriter: Sendable {
                     lease: nil
                 )
                 if let owner = reader.optionalText(8) {
-                    head.lease = BatchSnapshot.LeaseRow(owner: owner, epoch: try reader.int64(9), expiresMilliseconds: try reader.int64(10))
+                    head.lease = BatchSnapshot.LeaseRow(
+                        owner: owner,
+                        epoch: try reader.int64(9),
+                        expiresMilliseconds: try reader.int64(10),
+                        heartbeatMilliseconds: reader.optionalInt64(11) ?? 0
+                    )
                 }
                 snapshot.heads[head.runNo] = head
                 snapshot.numbers[head.runID] = head.runNo
@@ -318,6 +324,15 @@ final class PostgresWriter: Sendable {
                 statement.add("DELETE FROM cancel_requests WHERE run_no = ANY($1::int8[])", [PostgresArray(int8: cleared)])
             }
         }
+        if !plan.heartbeats.isEmpty {
+            statement.add(
+                """
+                INSERT INTO workers (owner, expires_ms) SELECT * FROM unnest($1::text[], $2::int8[])
+                ON CONFLICT (owner) DO UPDATE SET expires_ms = excluded.expires_ms
+                """,
+                [PostgresArray(text: Array(plan.heartbeats.keys)), PostgresArray(int8: Array(plan.heartbeats.values))]
+            )
+        }
         if !plan.records.isEmpty {
             var hash = PostgresArray(.bytea)
             hash.append(text: plan.chainHash)
@@ -325,6 +340,13 @@ final class PostgresWriter: Sendable {
         }
         if let query = statement.query {
             try await connection.query(query, logger: logger)
+        }
+        // After the statement that may write the same leases (one statement cannot change a row
+        // twice).
+        if !plan.retired.isEmpty {
+            var binds = PostgresBindings(capacity: 1)
+            binds.append(PostgresArray(text: Array(plan.retired)))
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE leases SET expires_ms = 0 WHERE owner = ANY($1::text[])", binds: binds), logger: logger)
         }
     }
 }

@@ -87,10 +87,26 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                             try? await clock.sleep(until: at)
                             return .pollDue
                         }
+                    case .heartbeat(let at):
+                        group.addTask { [journal, options] in
+                            do {
+                                try await journal.heartbeat(owner: options.owner, ttlMilliseconds: options.leaseMilliseconds, at: at)
+                                return .heartbeatDone(failure: nil)
+                            } catch {
+                                return .heartbeatDone(failure: "\(error)")
+                            }
+                        }
+                    case .armHeartbeat(let at):
+                        group.addTask { [clock] in
+                            try? await clock.sleep(until: at)
+                            return .heartbeatDue
+                        }
                     case .stopDrivers:
                         group.cancelAll()
                     case .finish(let summary):
                         group.cancelAll()
+                        // Whatever the drivers left (a stop mid-step), the next owner takes at once.
+                        try? await journal.releaseLeases(owner: options.owner)
                         return summary
                     }
                 }
@@ -147,6 +163,8 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             logger.info("run parked in '\(state)'\(wakeup.map { " until \($0)" } ?? " for an operator")", metadata: ["run": "\(run.id)"])
         case .drove(let run, .lostLease):
             logger.warning("run lost to another owner", metadata: ["run": "\(run.id)"])
+        case .heartbeatDone(let failure?):
+            logger.warning("the heartbeat failed; the worker's leases run out \(options.leaseMilliseconds) ms after the last one unless the next succeeds: \(failure)")
         default:
             break
         }

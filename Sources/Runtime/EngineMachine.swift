@@ -2,9 +2,13 @@ import Journal
 import RunStateMachine
 
 /// The decisions of the engine, as a value: which runs to take, when to look for more, when to
-/// look for cancel requests, when it is idle. It takes inputs (candidates loaded, a run's driver
-/// returned, the poll timer fired, shutdown) and returns actions (load candidates, drive a run,
-/// signal a driver, arm the poll timer, finish). It performs no I/O and reads no clock: time
+/// look for cancel requests, when it is idle, when to beat its heart. It takes inputs
+/// (candidates loaded, a run's driver returned, the poll timer fired, a heartbeat due or done,
+/// shutdown) and returns actions (load candidates, drive a run, signal a driver, arm the poll
+/// timer, beat, finish).
+///
+/// The worker's **heartbeat** keeps every lease it holds alive with one write, a third of a
+/// lease's time apart (sooner after a failed one): drivers do not renew their runs' leases. It performs no I/O and reads no clock: time
 /// comes with each input. ``Engine`` performs the actions and feeds their results back.
 ///
 /// The engine keeps a queue of candidate runs, refilled from the journal when it runs dry (at
@@ -33,6 +37,10 @@ struct EngineMachine: Sendable {
         case broken(RunRef, reason: String)
         /// The poll timer armed with ``Action/armPoll(at:)`` fired.
         case pollDue
+        /// The heartbeat timer armed with ``Action/armHeartbeat(at:)`` fired.
+        case heartbeatDue
+        /// The heartbeat asked for was written, or failed for `failure`.
+        case heartbeatDone(failure: String?)
         /// The engine's task is cancelled: stop drivers, take no more runs, return.
         case shutdown
     }
@@ -52,6 +60,11 @@ struct EngineMachine: Sendable {
         case signalCancel(runNo: Int64)
         /// Feed ``Input/pollDue`` at this instant.
         case armPoll(at: Timestamp)
+        /// Keep every lease of this worker alive for a lease's time from the instant, in the
+        /// background; the result comes back as ``Input/heartbeatDone(failure:)``.
+        case heartbeat(at: Timestamp)
+        /// Feed ``Input/heartbeatDue`` at this instant.
+        case armHeartbeat(at: Timestamp)
         /// Cancel every driver (they leave their runs to the next owner).
         case stopDrivers
         /// Return `summary`.
@@ -105,7 +118,7 @@ struct EngineMachine: Sendable {
 
     /// The first actions.
     mutating func start(now: Timestamp) -> [Action] {
-        var actions: [Action] = []
+        var actions: [Action] = [.heartbeat(at: now)]
         fill(now: now, into: &actions)
         return actions
     }
@@ -116,6 +129,12 @@ struct EngineMachine: Sendable {
         switch (phase, input) {
         case (.finished, _):
             return []
+        case (_, .heartbeatDue):
+            // The heartbeat goes on while the engine stops: its drivers still hold leases.
+            actions.append(.heartbeat(at: now))
+        case (_, .heartbeatDone(let failure)):
+            let interval = max(1, options.leaseMilliseconds / (failure == nil ? 3 : 6))
+            actions.append(.armHeartbeat(at: now.adding(milliseconds: interval)))
         case (.refilling(let limit), .candidates(let candidates)):
             exhausted = candidates.count < limit
             queue = candidates.filter { takeable($0, at: now) }

@@ -85,17 +85,6 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             try await clock.sleep(until: at)
                             return .timerFired(at)
                         }
-                    case .armRenewal(let at):
-                        group.addTask { [clock] in
-                            try await clock.sleep(until: at)
-                            return .renewalDue
-                        }
-                    case .renew(let lease, let ttl, let at):
-                        do {
-                            reply = .renewed(try await journal.renewLease(lease, ttlMilliseconds: ttl, at: at))
-                        } catch let error as JournalError where error.code == .staleEpoch {
-                            reply = .leaseLost
-                        }
                     case .readCancelRequest:
                         reply = .cancelRequest(reason: try? await journal.cancelRequest(runNo: lease.run.number))
                     case .awaitCancelSignal:

@@ -2,8 +2,10 @@ import Journal
 import RunStateMachine
 
 /// The decisions of a run's driver, as a value: it takes inputs (an outcome arrived, a timer
-/// fired, the lease is due for renewal, a cancel was signalled, an append committed) and returns
-/// the actions to perform (append, dispatch, arm a timer, renew, release, finish). It performs
+/// fired, a cancel was signalled, an append committed) and returns the actions to perform
+/// (append, dispatch, arm a timer, release, finish). The lease stays alive by its worker's
+/// heartbeat (``EngineMachine``), not by the driver: a driver learns that it lost its lease when
+/// an append is refused. It performs
 /// no I/O and reads no clock: time comes with each input. ``RunDriver`` performs the actions and
 /// feeds their results back; tests step it input by input.
 ///
@@ -13,7 +15,6 @@ import RunStateMachine
 ///
 /// Some actions await a reply: ``Action/reconcile(_:)`` (answered by
 /// ``Input/reconciled(_:)``), ``Action/append(_:)`` (``Input/appended(_:)`` or
-/// ``Input/leaseLost``), ``Action/renew(_:until:)`` (``Input/renewed(_:)`` or
 /// ``Input/leaseLost``) and ``Action/readCancelRequest`` (``Input/cancelRequest(reason:)``).
 /// Such an action is always the last of its list, and the next input must be its reply.
 struct RunDriverMachine<Machine: StateMachine>: Sendable {
@@ -23,8 +24,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case reconciled([ReconcileFinding<Machine.Event>])
         /// The append asked for committed.
         case appended(JournalReceipt)
-        /// The store refused an append or a renewal: the lease epoch is stale or the run
-        /// finished under another owner.
+        /// The store refused an append: the lease epoch is stale or the run finished under
+        /// another owner.
         case leaseLost
         /// An effect's outcome.
         case outcome(Machine.Event)
@@ -32,10 +33,6 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case effectFailed(EffectIntent<Machine.Effect>, reason: String)
         /// A timer armed with ``Action/armTimer(at:)`` fired.
         case timerFired(Timestamp)
-        /// The renewal armed with ``Action/armRenewal(at:)`` is due.
-        case renewalDue
-        /// The renewal asked for succeeded.
-        case renewed(Lease)
         /// The engine signalled a cancel request for the run.
         case cancelSignalled
         /// The answer to ``Action/readCancelRequest``: the request's reason, if there is one.
@@ -61,11 +58,6 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case redispatch([EffectIntent<Machine.Effect>])
         /// Feed ``Input/timerFired(_:)`` at this instant.
         case armTimer(at: Timestamp)
-        /// Feed ``Input/renewalDue`` at this instant.
-        case armRenewal(at: Timestamp)
-        /// Renew the lease for the duration from the instant; reply ``Input/renewed(_:)`` or
-        /// ``Input/leaseLost``.
-        case renew(Lease, ttlMilliseconds: Int64, at: Timestamp)
         /// Read the run's cancel request; reply ``Input/cancelRequest(reason:)``.
         case readCancelRequest
         /// Feed ``Input/cancelSignalled`` when the engine signals a cancel request.
@@ -87,11 +79,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case reconciling
         /// Waiting for an append to commit: the transition it records.
         case appending(Transition<Machine>)
-        /// Waiting for a renewal.
-        case renewing
         /// Waiting for the cancel request read.
         case readingCancel
-        /// Waiting for an outcome, a timer, a renewal or a cancel signal.
+        /// Waiting for an outcome, a timer or a cancel signal.
         case waiting
         /// Done; every further input is ignored.
         case finished
@@ -100,14 +90,14 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
     /// The run's machine, configured with its input.
     let machine: Machine
     /// The lease the run is driven under.
-    private(set) var lease: Lease
+    let lease: Lease
     /// The current, journaled state.
     private(set) var state: Machine.State
     /// The run's last record number.
     private(set) var lastRunSeq: Int
     /// The global sequence number of the run's last record.
     private(set) var lastSeq: Int64
-    /// How long a lease lasts unless renewed, in milliseconds.
+    /// How long a lease lasts after the worker's last heartbeat, in milliseconds.
     let leaseTTL: Int64
 
     private let pendingAtLoad: [EffectIntent<Machine.Effect>]
@@ -207,13 +197,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
                 actions.append(.dispatch(transition.intents))
             }
             advance(now: now, into: &actions)
-        case (.appending, .leaseLost), (.renewing, .leaseLost):
+        case (.appending, .leaseLost):
             actions.append(.report(.leaseLost))
             finish(.lostLease, into: &actions)
-        case (.renewing, .renewed(let renewed)):
-            lease = renewed
-            actions.append(.armRenewal(at: renewal(after: now)))
-            advance(now: now, into: &actions)
         case (.readingCancel, .cancelRequest(let reason)):
             if let reason, let event = machine.cancelEvent(reason: reason) {
                 cancelTaken = true
@@ -235,17 +221,14 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
                 backlog.append(event)
             }
             advance(now: now, into: &actions)
-        case (.waiting, .renewalDue):
-            phase = .renewing
-            actions.append(.renew(lease, ttlMilliseconds: leaseTTL, at: now))
         case (.waiting, .cancelSignalled):
             actions.append(.awaitCancelSignal)
             if cancellable, !cancelTaken {
                 phase = .readingCancel
                 actions.append(.readCancelRequest)
             }
-        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .renewed), (_, .cancelRequest), (_, .outcome),
-            (_, .effectFailed), (_, .timerFired), (_, .renewalDue), (_, .cancelSignalled):
+        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .cancelRequest), (_, .outcome), (_, .effectFailed),
+            (_, .timerFired), (_, .cancelSignalled):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited): nothing here is safe to guess, so leave the run to the
             // next owner, whose recovery settles it from the journal.
@@ -268,7 +251,6 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         if let event = machine.driverEvent(in: state) {
             backlog.append(event)
         }
-        actions.append(.armRenewal(at: renewal(after: now)))
         if cancellable {
             actions.append(.awaitCancelSignal)
             if checksCancelAtStart {
@@ -338,11 +320,6 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             return
         }
         phase = .waiting
-    }
-
-    /// When to renew a lease taken or renewed at `now`: a third of its time in.
-    private func renewal(after now: Timestamp) -> Timestamp {
-        now.adding(milliseconds: max(1, leaseTTL / 3))
     }
 
     private mutating func finish(_ result: DriveResult, into actions: inout [Action]) {

@@ -86,21 +86,28 @@ struct BatchPlanTests {
         #expect(taken.records.map(\.kind) == [.lease])
     }
 
-    @Test("a renewal after another owner took the run in the same batch is stale; a release of a stale lease changes nothing")
-    func renewalAfterTakeover() {
-        let snapshot = Self.snapshot(owner: "a", expires: Self.now - 1)
+    @Test("a lease lives as long as its owner's heartbeat; a heartbeat and a retirement are written for the owner")
+    func heartbeats() throws {
+        var snapshot = Self.snapshot(owner: "a", expires: Self.now - 1)
+        snapshot.heads[2]?.lease?.heartbeatMilliseconds = Self.now + 100
+        let id = RunID(snapshot.heads[2]!.runID)!
+        let held = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false))], over: snapshot)
+        #expect(held.replies.map(\.code) == [.leaseHeld])
+        snapshot.heads[2]?.lease?.heartbeatMilliseconds = Self.now
+        let taken = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false))], over: snapshot)
+        #expect(taken.replies.map(\.code) == [nil])
+        let beats = BatchPlan([.heartbeat(owner: "a", ttlMilliseconds: 500), .retire(owner: "c")], over: snapshot)
+        #expect(beats.heartbeats == ["a": Self.now + 500, "c": 0] && beats.retired == ["c"])
+        #expect(beats.records.isEmpty)
+    }
+
+    @Test("a release of a stale lease changes nothing")
+    func staleRelease() {
+        let snapshot = Self.snapshot(owner: "b", epoch: 2)
         let head = snapshot.heads[2]!
         let old = Lease(run: RunRef(id: RunID(head.runID)!, number: 2), owner: "a", epoch: 1, expiresAt: t0, runSeq: 2, seq: 10)
-        let plan = BatchPlan(
-            [
-                .acquire(LeaseRequest(run: old.run.id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false)),
-                .renew(old, ttlMilliseconds: 1000, at: t0),
-                .release(old),
-            ],
-            over: snapshot
-        )
-        #expect(plan.replies.map(\.code) == [nil, .staleEpoch, nil])
-        #expect(plan.leases[2]?.owner == "b" && plan.leases[2]?.expiresMilliseconds == Self.now + 1000)
+        let plan = BatchPlan([.release(old)], over: snapshot)
+        #expect(plan.replies.map(\.code) == [nil] && plan.leases.isEmpty)
     }
 
     @Test("submits: a created run gets its first record; a known key with the same input returns the run, another input is a conflict")

@@ -1,5 +1,6 @@
+import Foundation
 import Journal
-import JournalPostgres
+@testable import JournalPostgres
 import RunStateMachine
 import SystemSupport
 import Testing
@@ -122,6 +123,54 @@ struct PostgresJournalTests {
         for bad in ["postgres://u@h:99999/d", "postgres://u@h/d?sslmode=always", "postgres://u@h", "postgres://u@h/d?nope=1", "postgres://u@h/d%zz"] {
             #expect(throws: JournalError(.invalidInput, ""), "\(bad) was accepted") {
                 _ = try PostgresLocation(url: bad, environment: [:])
+            }
+        }
+    }
+}
+
+/// The roles the documentation ships (docs/postgres-roles.sql, docs/postgres-grants.sql), set up
+/// in the test cluster under names of their own: the owner migrates, the worker role drives runs
+/// and cannot change the journal.
+@Suite("PostgreSQL roles")
+struct PostgresRolesTests {
+    static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs").standardized
+
+    @Test("the worker role appends, and may not update, delete or truncate the journal; the owner migrates")
+    func workerRole() async throws {
+        let admin = try await TestPostgres.freshLocation()
+        let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        func named(_ file: String) throws -> String {
+            try String(contentsOf: Self.docs.appendingPathComponent(file), encoding: .utf8)
+                .replacingOccurrences(of: "runlog_owner", with: "rlo_\(tag)")
+                .replacingOccurrences(of: "runlog_worker", with: "rlw_\(tag)")
+                .replacingOccurrences(of: "runlog.", with: "rl_\(tag).")
+                .replacingOccurrences(of: "SCHEMA runlog ", with: "SCHEMA rl_\(tag) ")
+                .replacingOccurrences(of: "search_path = runlog;", with: "search_path = rl_\(tag);")
+        }
+        for statement in try SQLScript.statements(named("postgres-roles.sql")) {
+            try await TestPostgres.execute(statement, at: admin)
+        }
+        var owner = admin
+        owner.user = "rlo_\(tag)"
+        owner.sessionOptions = nil
+        let migrated = try await PostgresJournal.open(owner)
+        migrated.close()
+        for statement in try SQLScript.statements(named("postgres-grants.sql")) {
+            try await TestPostgres.execute(statement, at: owner)
+        }
+        var worker = owner
+        worker.user = "rlw_\(tag)"
+        let journal = try await PostgresJournal.open(worker)
+        defer { journal.close() }
+        var run = try await submitAndLease(journal)
+        try await driveToSuccess(&run)
+        #expect(try await journal.verify(registry: .standard, maxProblems: 10).ok)
+        for sql in ["UPDATE journal SET at_ms = 0", "DELETE FROM journal", "TRUNCATE journal", "DELETE FROM runs", "DROP TABLE journal"] {
+            do {
+                try await TestPostgres.execute(sql, at: worker)
+                Issue.record("the worker role may run \(sql)")
+            } catch {
+                #expect("\(error)".contains("42501") || "\(error)".contains("permission denied") || "\(error)".contains("must be owner"), "\(sql): \(error)")
             }
         }
     }

@@ -127,9 +127,9 @@ struct SQLiteJournalTests {
             try await old.apply(.sandboxCreated(intent: intent, sandbox: SandboxID("sbx")), at: t0.adding(seconds: 32))
         }
         #expect(try journal.head()?.seq == head?.seq)
-        await #expect(throws: JournalError(.staleEpoch, "")) {
-            try await journal.renewLease(old.lease, ttlMilliseconds: 28_000, at: t0.adding(seconds: 32))
-        }
+        // The old owner's heartbeat keeps nothing of the run: its lease is worker-b's now.
+        try await journal.heartbeat(owner: "worker-a", ttlMilliseconds: 60_000, at: t0.adding(seconds: 32))
+        #expect(try journal.run(matching: old.lease.run.id.value).leaseOwner == "worker-b")
         var current = try await JournaledRun<SandboxJob>.load(newer, from: journal)
         try await driveToSuccess(&current, at: t0.adding(seconds: 33))
         #expect(try journal.verify().ok)

@@ -49,6 +49,8 @@ struct EngineMachineTests {
             case .drive(let run, let checkCancel): "drive \(run.number)\(checkCancel ? " checkCancel" : "")"
             case .signalCancel(let number): "signalCancel \(number)"
             case .armPoll(let at): "armPoll +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
+            case .heartbeat(let at): "heartbeat +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
+            case .armHeartbeat(let at): "armHeartbeat +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
             case .stopDrivers: "stopDrivers"
             case .finish(let summary): "finish \(summary.finished) finished, \(summary.parked) parked, \(summary.halted.count) halted, \(summary.broken.count) broken, \(summary.stopped) stopped"
             }
@@ -58,7 +60,7 @@ struct EngineMachineTests {
     @Test("takes runs up to the limit, polls while they run, and returns once idle")
     func drivesUntilIdle() {
         var step = Step(Self.options())
-        #expect(step.start() == ["loadCandidates 4"])
+        #expect(step.start() == ["heartbeat +0", "loadCandidates 4"])
         #expect(step.feed(.candidates([Self.summary(1), Self.summary(2)])) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == [])
@@ -142,5 +144,18 @@ struct EngineMachineTests {
         #expect(step.feed(.shutdown) == ["stopDrivers"])
         #expect(step.feed(.drove(Self.run(1), .stopped)) == [])
         #expect(step.feed(.drove(Self.run(2), .stopped)) == ["finish 0 finished, 0 parked, 0 halted, 0 broken, 2 stopped"])
+    }
+
+    @Test("the heartbeat: one at the start, the next a third of a lease after each, sooner after a failure, on while stopping")
+    func heartbeat() {
+        var step = Step(Self.options())
+        #expect(step.start().first == "heartbeat +0")
+        #expect(step.feed(.heartbeatDone(failure: nil)) == ["armHeartbeat +1000"])
+        step.now = Self.t0.adding(milliseconds: 1000)
+        #expect(step.feed(.heartbeatDue) == ["heartbeat +1000"])
+        #expect(step.feed(.heartbeatDone(failure: "unreachable")) == ["armHeartbeat +1500"])
+        _ = step.feed(.candidates([]))
+        _ = step.feed(.cancelRequests([]))
+        #expect(step.feed(.heartbeatDue) == ["heartbeat +1000"])
     }
 }

@@ -123,8 +123,11 @@ struct EngineTests {
         await world.hang(kind: "runStep")
         try await Self.workerDies(journal, world, clock: clock, lease: 60_000) { (try? journal.run(matching: submitted.run.id.value).stateName) == "running" }
         await world.unhang()
-        // The dead worker's lease runs for another minute: only a worker that knows it is the
+        // A worker that stops lets its leases go; one that crashes leaves them live, as here: the
+        // dead worker's lease runs for another minute, and only a worker that knows it is the
         // journal's only owner may take the run now.
+        #expect(try journal.runnable(at: clock.now()).map(\.run) == [submitted.run])
+        _ = try await journal.acquireLease(run: submitted.run.id, owner: "first", ttlMilliseconds: 60_000, at: clock.now(), takingOver: true)
         #expect(try journal.runnable(at: clock.now()).isEmpty)
         #expect(try journal.runnable(at: clock.now(), ignoringLeases: true).map(\.run) == [submitted.run])
         let deadLeaseEnds = try journal.run(matching: submitted.run.id.value).leaseExpiresAt
@@ -134,7 +137,7 @@ struct EngineTests {
         #expect(summary.finished == 1)
         let run = try journal.run(matching: submitted.run.id.value)
         #expect(run.stateName == "succeeded")
-        #expect(run.leaseEpoch == 2)
+        #expect(run.leaseEpoch == 3)
         #expect(await world.starts.values.allSatisfy { $0 == 1 })
         #expect(try journal.verify().ok)
     }

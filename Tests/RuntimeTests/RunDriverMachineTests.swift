@@ -28,7 +28,7 @@ struct RunDriverMachineTests {
     @Test("a new run: its start is appended first, and its intent is dispatched only after the append commits")
     func writeAhead() {
         var step = Step(Self.job, state: .queued)
-        #expect(step.start() == ["keepAlive queued", "armRenewal +1000", "awaitCancelSignal", "append #3 start -> provisioning"])
+        #expect(step.start() == ["keepAlive queued", "awaitCancelSignal", "append #3 start -> provisioning"])
         #expect(step.committed() == ["keepAlive provisioning", "dispatch createSandbox 3/0", "armTimer +3600000"])
         #expect(step.feed(.outcome(.sandboxCreated(intent: IntentID(seq: 3, index: 0), sandbox: Self.sandbox))) == ["append #4 sandboxCreated -> running"])
         #expect(step.committed() == ["keepAlive running", "dispatch runStep 4/0"])
@@ -43,16 +43,6 @@ struct RunDriverMachineTests {
         #expect(step.driver.lastRunSeq == 4)
     }
 
-    @Test("the lease lost mid-effect: the renewal is refused and the driver stops; a later outcome is ignored")
-    func leaseLostMidEffect() {
-        var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
-        step.now = Step.t0.adding(milliseconds: 1000)
-        #expect(step.feed(.renewalDue) == ["renew until +4000"])
-        #expect(step.feed(.leaseLost) == ["report leaseLost", "finish lostLease"])
-        #expect(step.feed(.outcome(.stepFinished(intent: IntentID(seq: 4, index: 0), result: StepResult(exit: .exited(code: 0)), at: step.now))) == [])
-        #expect(step.driver.isFinished)
-    }
-
     @Test("the lease lost on an append: nothing is dispatched")
     func leaseLostOnAppend() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
@@ -60,20 +50,21 @@ struct RunDriverMachineTests {
         #expect(step.feed(.leaseLost) == ["report leaseLost", "finish lostLease"])
     }
 
-    @Test("a renewal that succeeds arms the next one a third of a lease later")
-    func renewal() {
+    @Test("the lease lost while an effect runs: the driver learns it from the next append, and stops; a later outcome is ignored")
+    func leaseLostMidEffect() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
-        step.now = Step.t0.adding(milliseconds: 1000)
-        #expect(step.feed(.renewalDue) == ["renew until +4000"])
-        #expect(step.feed(.renewed(step.lease(until: 4000))) == ["armRenewal +2000"])
-        #expect(step.driver.lease.expiresAt == Step.t0.adding(milliseconds: 4000))
+        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readCancelRequest"])
+        #expect(step.feed(.cancelRequest(reason: "user")) == ["append #5 cancelRequested -> compensating"])
+        #expect(step.feed(.leaseLost) == ["report leaseLost", "finish lostLease"])
+        #expect(step.feed(.outcome(.stepFinished(intent: IntentID(seq: 4, index: 0), result: StepResult(exit: .exited(code: 0)), at: step.now))) == [])
+        #expect(step.driver.isFinished)
     }
 
     @Test("a run parked for an operator, with no cancel request, is released until its deadline")
     func parkedForOperator() {
         let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
         var step = Step(Self.job, state: state, checkCancel: true)
-        #expect(step.start() == ["keepAlive needsAttention", "armRenewal +1000", "awaitCancelSignal", "readCancelRequest"])
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readCancelRequest"])
         #expect(step.feed(.cancelRequest(reason: nil)) == ["armTimer +3600000", "release", "finish parked(needsAttention, wakeup: +3600000)"])
     }
 
@@ -81,7 +72,7 @@ struct RunDriverMachineTests {
     func cancelWhileParked() {
         let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
         var step = Step(Self.job, state: state, lastRunSeq: 6, checkCancel: true)
-        #expect(step.start() == ["keepAlive needsAttention", "armRenewal +1000", "awaitCancelSignal", "readCancelRequest"])
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readCancelRequest"])
         #expect(step.feed(.cancelRequest(reason: "operator")) == ["append #7 cancelRequested -> compensating"])
         #expect(step.committed() == ["keepAlive compensating", "dispatch killSandbox 7/0", "clearCancelRequest"])
     }
@@ -102,11 +93,7 @@ struct RunDriverMachineTests {
         let notBefore = Step.t0.adding(milliseconds: 2000)
         let state = SandboxJobState.retryWait(.step(index: 0, attempt: 2, sandbox: Self.sandbox), notBefore: notBefore)
         var step = Step(Self.job, state: state, lastRunSeq: 5)
-        #expect(step.start() == ["keepAlive retryWait", "armRenewal +1000", "awaitCancelSignal", "armTimer +2000"])
-        // The renewal comes first and re-arms nothing else.
-        step.now = Step.t0.adding(milliseconds: 1000)
-        #expect(step.feed(.renewalDue) == ["renew until +4000"])
-        #expect(step.feed(.renewed(step.lease(until: 4000))) == ["armRenewal +2000"])
+        #expect(step.start() == ["keepAlive retryWait", "awaitCancelSignal", "armTimer +2000"])
         // A timer armed for another instant that fires early feeds nothing.
         #expect(step.feed(.timerFired(Step.t0.adding(milliseconds: 500))) == [])
         step.now = notBefore
@@ -119,7 +106,7 @@ struct RunDriverMachineTests {
         let notBefore = Step.t0.adding(milliseconds: 60_000)
         let state = SandboxJobState.retryWait(.step(index: 0, attempt: 2, sandbox: Self.sandbox), notBefore: notBefore)
         var step = Step(Self.job, state: state, lastRunSeq: 5)
-        #expect(step.start() == ["keepAlive retryWait", "armRenewal +1000", "awaitCancelSignal", "armTimer +60000", "release", "finish parked(retryWait, wakeup: +60000)"])
+        #expect(step.start() == ["keepAlive retryWait", "awaitCancelSignal", "armTimer +60000", "release", "finish parked(retryWait, wakeup: +60000)"])
     }
 
     @Test("recovery: a reconcile intent is asked about first, its finding journaled; an idempotent one fires again unasked")
@@ -128,11 +115,11 @@ struct RunDriverMachineTests {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: build.id), lastRunSeq: 5, pending: [build], epoch: 2)
         #expect(step.start() == ["keepAlive running", "reconcile 4/0"])
         let finished = SandboxJobEvent.stepFinished(intent: build.id, result: StepResult(exit: .exited(code: 0)), at: Step.t0)
-        #expect(step.feed(.reconciled([.happened(finished)])) == ["report recovering(epoch 2, pending 1, refired 0, settled 1)", "armRenewal +1000", "awaitCancelSignal", "append #6 stepFinished -> tearingDown"])
+        #expect(step.feed(.reconciled([.happened(finished)])) == ["report recovering(epoch 2, pending 1, refired 0, settled 1)", "awaitCancelSignal", "append #6 stepFinished -> tearingDown"])
 
         let create = EffectIntent<SandboxJobEffect>(id: IntentID(seq: 3, index: 0), effect: .createSandbox(attempt: 1), policy: .idempotent)
         var again = Step(Self.job, state: .provisioning(attempt: 1, intent: create.id, stop: nil), pending: [create], epoch: 2)
-        #expect(again.start() == ["keepAlive provisioning", "report recovering(epoch 2, pending 1, refired 1, settled 0)", "redispatch createSandbox 3/0", "armRenewal +1000", "awaitCancelSignal", "armTimer +3600000"])
+        #expect(again.start() == ["keepAlive provisioning", "report recovering(epoch 2, pending 1, refired 1, settled 0)", "redispatch createSandbox 3/0", "awaitCancelSignal", "armTimer +3600000"])
         #expect(again.driver.inFlight == 1)
     }
 
@@ -157,13 +144,13 @@ struct RunDriverMachineTests {
     func shutdown() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
         #expect(step.feed(.shutdown) == ["finish stopped"])
-        #expect(step.feed(.renewalDue) == [])
+        #expect(step.feed(.timerFired(Step.t0)) == [])
     }
 
     @Test("a run in a terminal state finishes at once")
     func terminal() {
         var step = Step(Self.job, state: .succeeded)
-        #expect(step.start() == ["keepAlive succeeded", "armRenewal +1000", "awaitCancelSignal", "finish finished(succeeded)"])
+        #expect(step.start() == ["keepAlive succeeded", "awaitCancelSignal", "finish finished(succeeded)"])
     }
 }
 
@@ -202,12 +189,6 @@ struct DriverStep<Machine: StateMachine> {
         }
     }
 
-    /// The lease, renewed until `milliseconds` after ``t0``.
-    func lease(until milliseconds: Int64) -> Lease {
-        let lease = driver.lease
-        return Lease(run: lease.run, owner: lease.owner, epoch: lease.epoch, expiresAt: Self.t0.adding(milliseconds: milliseconds), runSeq: lease.runSeq, seq: lease.seq)
-    }
-
     mutating func start() -> [String] {
         driver.start(now: now).map(describe)
     }
@@ -238,8 +219,6 @@ struct DriverStep<Machine: StateMachine> {
         case .dispatch(let fresh): "dispatch \(intents(fresh))"
         case .redispatch(let again): "redispatch \(intents(again))"
         case .armTimer(let at): "armTimer \(relative(at))"
-        case .armRenewal(let at): "armRenewal \(relative(at))"
-        case .renew(_, let ttl, let at): "renew until \(relative(at.adding(milliseconds: ttl)))"
         case .readCancelRequest: "readCancelRequest"
         case .awaitCancelSignal: "awaitCancelSignal"
         case .clearCancelRequest: "clearCancelRequest"

@@ -104,8 +104,6 @@ struct Simulation {
         var inFlight: [EffectIntent<SandboxJobEffect>] = []
         /// Armed timers.
         var timers: Set<Timestamp> = []
-        /// The armed renewal.
-        var renewal: Timestamp?
         /// Whether the driver waits for a cancel signal.
         var awaitsCancel = false
     }
@@ -119,6 +117,7 @@ struct Simulation {
     /// The results of drivers that returned, for the engine (it takes them as it waits).
     var inbox: [EngineMachine.Input] = []
     var pollAt: Timestamp?
+    var heartbeatAt: Timestamp?
     var driving: [Int64: Driving] = [:]
     /// Cancel signals sent while the driver was not waiting for one.
     var signalled: Set<Int64> = []
@@ -197,6 +196,7 @@ struct Simulation {
         engine = EngineMachine(options: Self.options(generation: generation, concurrency: 1 + pick(3)))
         inbox = []
         pollAt = nil
+        heartbeatAt = nil
         driving = [:]
         signalled = []
         try await performEngine(engine.start(now: clock))
@@ -245,8 +245,9 @@ struct Simulation {
 
     /// Moves the clock to the earliest armed instant and delivers what is due there.
     mutating func advanceTime() async throws {
-        var instants = driving.values.flatMap { Array($0.timers) + ($0.renewal.map { [$0] } ?? []) }
+        var instants = driving.values.flatMap { Array($0.timers) }
         if let pollAt { instants.append(pollAt) }
+        if let heartbeatAt { instants.append(heartbeatAt) }
         guard let next = instants.min() else {
             clock = clock.adding(milliseconds: Self.leaseTTL / 2)
             return
@@ -254,13 +255,6 @@ struct Simulation {
         if next > clock { clock = next }
         for number in driving.keys.sorted() {
             guard var run = driving[number] else { continue }
-            if let renewal = run.renewal, renewal <= clock {
-                run.renewal = nil
-                driving[number] = run
-                log("renewal due \(number)")
-                try await feed(number, .renewalDue)
-                return
-            }
             if let timer = run.timers.filter({ $0 <= clock }).min() {
                 run.timers.remove(timer)
                 driving[number] = run
@@ -268,6 +262,12 @@ struct Simulation {
                 try await feed(number, .timerFired(timer))
                 return
             }
+        }
+        if let heartbeatAt, heartbeatAt <= clock {
+            self.heartbeatAt = nil
+            log("heartbeat due")
+            try await performEngine(engine.handle(.heartbeatDue, now: clock))
+            return
         }
         if let pollAt, pollAt <= clock {
             self.pollAt = nil
@@ -299,6 +299,12 @@ struct Simulation {
                     }
                 case .armPoll(let at):
                     pollAt = at
+                case .heartbeat(let at):
+                    // In the background, as ``Engine`` does: its result comes back later.
+                    try await journal.heartbeat(owner: "sim-worker-\(generation)", ttlMilliseconds: Self.leaseTTL, at: at)
+                    inbox.append(.heartbeatDone(failure: nil))
+                case .armHeartbeat(let at):
+                    heartbeatAt = at
                 case .stopDrivers, .finish:
                     break
                 }
@@ -371,15 +377,6 @@ struct Simulation {
                     run.inFlight += intents
                 case .armTimer(let at):
                     run.timers.insert(at)
-                case .armRenewal(let at):
-                    run.renewal = at
-                case .renew(let lease, let ttl, let at):
-                    do {
-                        reply = .renewed(try await journal.renewLease(lease, ttlMilliseconds: ttl, at: at))
-                    } catch {
-                        guard error.code == .staleEpoch else { throw error }
-                        reply = .leaseLost
-                    }
                 case .readCancelRequest:
                     reply = .cancelRequest(reason: try journal.cancelRequest(runNo: number))
                 case .awaitCancelSignal:

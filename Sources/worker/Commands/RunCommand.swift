@@ -113,11 +113,13 @@ struct RunCommand: AsyncParsableCommand {
         return service.summary ?? EngineSummary()
     }
 
-    /// `host:pid`, journaled with each lease.
+    /// The worker's identity, journaled with each lease and written by its heartbeat:
+    /// `host:pid:start`, the start in milliseconds since 1970 (base 36), so a pid the host
+    /// reuses later is another worker.
     static func ownerName() -> String {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(host):\(getpid())"
+        return "\(host):\(getpid()):\(String(Timestamp.now().milliseconds, radix: 36))"
     }
 }
