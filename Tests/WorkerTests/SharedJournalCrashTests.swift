@@ -56,4 +56,55 @@ struct SharedJournalCrashTests {
         let (verified, output) = try await harness.worker(["verify", "--db", harness.db])
         #expect(verified == .exited(0), "\(output)")
     }
+
+    /// Submits a run of three steps appending `name k` to the ledger file `name`; the second
+    /// step first marks that it started (`name.started`) and then takes `seconds`.
+    static func submitSlowMiddle(_ name: String, seconds: String, to harness: WorkerHarness) async throws {
+        let steps = (1...3).map { step in
+            let body = step == 2 ? "echo started >> /ledger/\(name).started; sleep \(seconds); " : ""
+            return #"{"name":"s\#(step)","run":"\#(body)echo '\#(name) \#(step)' >> /ledger/\#(name)","timeoutSeconds":60}"#
+        }
+        let spec = #"{"kind":"shell","name":"\#(name)","sandbox":{"timeoutSeconds":60,"mounts":[{"host":"\#(harness.ledger)","sandbox":"/ledger","readOnly":false}]},"steps":[\#(steps.joined(separator: ","))]}"#
+        let file = harness.directory.file("\(name).json")
+        try spec.write(toFile: file, atomically: true, encoding: .utf8)
+        let (ending, output) = try await harness.worker(["submit", "--db", harness.db, file])
+        #expect(ending == .exited(0), "\(output)")
+    }
+
+    @Test("split brain: a worker stopped past its lease mid-step loses the run to another; woken, its appends are refused, no step runs twice, and it serves other runs")
+    func splitBrain() async throws {
+        let harness = WorkerHarness(database: try await TestPostgres.freshURL())
+        try await Self.submitSlowMiddle("taken", seconds: "3", to: harness)
+        let serving = ["run", "--db", harness.db, "--sandboxes", harness.sandboxes, "--quiet", "--lease-seconds", "1", "--concurrency", "4"]
+        let first = try harness.start(serving)
+        try await eventually("the first worker starts the slow step", within: 20_000) {
+            FileManager.default.fileExists(atPath: "\(harness.ledger)/taken.started")
+        }
+        kill(first.processIdentifier, SIGSTOP)
+        // Past its lease (1 s after its last heartbeat), another worker takes the run over: it
+        // reattaches to the step still running in the sandbox and finishes the run.
+        try await Task.sleep(for: .milliseconds(2500))
+        let (second, output) = try await harness.worker(serving.filter { $0 != "--quiet" } + ["--until-idle"])
+        #expect(second == .exited(0), "\(output)")
+        #expect(harness.ledgerLines("taken") == ["taken 1", "taken 2", "taken 3"])
+        // Woken, the first worker's outcome for the step is refused; it fires nothing more.
+        kill(first.processIdentifier, SIGCONT)
+        try await Self.submitSlowMiddle("later", seconds: "0", to: harness)
+        try await eventually("the first worker, woken, drives a new run to its end", within: 30_000) {
+            let unsuccessful = try? await harness.unsuccessful()
+            return harness.ledgerLines("later").count == 3 && unsuccessful?.isEmpty == true
+        }
+        kill(first.processIdentifier, SIGTERM)
+        #expect(await WorkerHarness.wait(first) == .exited(0))
+        #expect(harness.ledgerLines("taken") == ["taken 1", "taken 2", "taken 3"])
+        #expect(harness.ledgerLines("taken.started") == ["started"])
+        #expect(harness.ledgerLines("later") == ["later 1", "later 2", "later 3"])
+        // The woken worker was told, by its refused append, that the run had moved on.
+        #expect(harness.log.contains("run lost to another owner"), "\(harness.log.suffix(3000))")
+        let unsuccessful = try await harness.unsuccessful()
+        #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log.suffix(3000))")
+        #expect(await harness.sandboxesLeft().isEmpty)
+        let (verified, report) = try await harness.worker(["verify", "--db", harness.db])
+        #expect(verified == .exited(0), "\(report)")
+    }
 }
