@@ -5,14 +5,15 @@ import Synchronization
 
 /// A bounded pool of connections to one database: at most `limit` open at once, kept open while
 /// idle, lent in the order asked for (a caller waits while all are lent), and dropped on any
-/// error that is not the server refusing a statement, so the next use reconnects (a restarted
-/// server is picked up again without restarting the worker).
+/// error that is not the server refusing a statement
+/// (``PostgresFailure/leavesConnectionUsable(_:session:)``), so the next use reconnects (a
+/// restarted server is picked up again without restarting the worker).
 ///
 /// Every connection is set up for durability: `synchronous_commit = on`, so a `COMMIT` returns
 /// only once its WAL is flushed.
 final class ConnectionSource: Sendable {
     private struct State: ~Copyable {
-        var idle: [PostgresConnection] = []
+        var idle: [DatabaseSession] = []
         var open = 0
         var nextID = 1
         var waiters: [CheckedContinuation<Grant, Never>] = []
@@ -21,7 +22,7 @@ final class ConnectionSource: Sendable {
 
     /// What a caller is given: a connection, the right to open one, or a refusal.
     private enum Grant: Sendable {
-        case connection(PostgresConnection)
+        case connection(DatabaseSession)
         case connect(id: Int)
         case closed
     }
@@ -45,14 +46,14 @@ final class ConnectionSource: Sendable {
     }
 
     /// Runs `body` on a connection; the connection goes back to the pool unless it broke.
-    func withConnection<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws(JournalError) -> Value {
+    func withConnection<Value: Sendable>(_ body: (DatabaseSession) async throws -> Value) async throws(JournalError) -> Value {
         let connection = try await take()
         do {
             let value = try await body(connection)
             give(connection)
             return value
         } catch {
-            if let error = error as? PSQLError, error.code == .server, !connection.isClosed {
+            if PostgresFailure.leavesConnectionUsable(error, session: connection) {
                 give(connection)
             } else {
                 try? await connection.close()
@@ -73,11 +74,11 @@ final class ConnectionSource: Sendable {
             }
             return (state.idle, state.waiters)
         }
-        idle.forEach(Self.closeInBackground)
+        idle.forEach { $0.closeInBackground() }
         waiters.forEach { $0.resume(returning: .closed) }
     }
 
-    private func take() async throws(JournalError) -> PostgresConnection {
+    private func take() async throws(JournalError) -> DatabaseSession {
         let grant: Grant = await withCheckedContinuation { continuation in
             let immediate: Grant? = state.withLock { state in
                 if state.closed { return .closed }
@@ -100,7 +101,7 @@ final class ConnectionSource: Sendable {
         case .closed: throw JournalError(.closed, "the journal is closed")
         case .connect(let id):
             do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                let connection = DatabaseSession(try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger))
                 do {
                     try await connection.query("SET synchronous_commit = on", logger: logger)
                 } catch {
@@ -117,8 +118,8 @@ final class ConnectionSource: Sendable {
 
     /// Returns a connection to the pool (`nil`: it broke, or could not be opened): to the first
     /// waiter, else to the idle ones.
-    private func give(_ connection: PostgresConnection?) {
-        let (waiter, grant, surplus): (CheckedContinuation<Grant, Never>?, Grant, PostgresConnection?) = state.withLock { state in
+    private func give(_ connection: DatabaseSession?) {
+        let (waiter, grant, surplus): (CheckedContinuation<Grant, Never>?, Grant, DatabaseSession?) = state.withLock { state in
             guard let connection, !connection.isClosed, !state.closed else {
                 state.open -= 1
                 guard !state.closed, !state.waiters.isEmpty else { return (nil, .closed, connection) }
@@ -132,13 +133,7 @@ final class ConnectionSource: Sendable {
             state.idle.append(connection)
             return (nil, .closed, nil)
         }
-        if let surplus, !surplus.isClosed { Self.closeInBackground(surplus) }
+        if let surplus, !surplus.isClosed { surplus.closeInBackground() }
         waiter?.resume(returning: grant)
-    }
-
-    /// Closes `connection`, keeping it alive until it has closed (postgres-nio requires a
-    /// connection to be closed before it is released).
-    private static func closeInBackground(_ connection: PostgresConnection) {
-        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 }

@@ -8,6 +8,9 @@ enum PostgresFailure {
     static func journalError(_ error: any Error, at location: PostgresLocation, fileID: String = #fileID, line: Int = #line) -> JournalError {
         if let error = error as? JournalError { return error }
         let place = "PostgreSQL at \(location.redacted)"
+        if let closed = error as? DatabaseSession.Closed {
+            return JournalError(.unavailable, "lost \(place): \(closed); an operation in flight may or may not have committed", fileID: fileID, line: line)
+        }
         guard let error = error as? PSQLError else {
             return JournalError(.unavailable, "cannot reach \(place): \(describe(error)); is the server running and the URL right?", fileID: fileID, line: line)
         }
@@ -27,6 +30,9 @@ enum PostgresFailure {
             case "XX001", "XX002": return JournalError(.corrupt, "\(text); the database is damaged: restore it from a backup", fileID: fileID, line: line)
             default: return JournalError(.storage, text, fileID: fileID, line: line)
             }
+        case .connectionError:
+            let underlying = error.underlying.map { ": \(describe($0))" } ?? ""
+            return JournalError(.unavailable, "cannot reach \(place)\(underlying); is the server running and the URL right?", fileID: fileID, line: line)
         case .sslUnsupported:
             return JournalError(.unavailable, "\(place) does not offer TLS, which sslmode asks for", fileID: fileID, line: line)
         default:
@@ -38,6 +44,18 @@ enum PostgresFailure {
                 line: line
             )
         }
+    }
+
+    /// Whether a connection that threw `error` can be used again: only after the server refused
+    /// a statement with an ordinary `ERROR`. After a `FATAL` or `PANIC` (the server terminating
+    /// the session, as every session is told when it shuts down), a connection-class state, or
+    /// any error of the connection itself, the connection is dropped: a statement sent on it may
+    /// never be answered.
+    static func leavesConnectionUsable(_ error: any Error, session: DatabaseSession) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server, !session.isClosed else { return false }
+        guard error.serverInfo?[.severity] == "ERROR" else { return false }
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return !state.hasPrefix("57P") && !state.hasPrefix("08")
     }
 
     /// A description of a non-PostgreSQL error (a refused connection, a TLS failure).

@@ -162,14 +162,16 @@ extension PostgresJournal {
     /// connection, not once per run.
     public func records(of run: RunRef) async throws(JournalError) -> [JournalRecord] {
         let logger = source.logger
-        return try await source.withConnection { connection in
-            var records: [JournalRecord] = []
-            for try await row in try await connection.execute(RunRecordsStatement(runNo: run.number), logger: logger) {
-                if let record = try Self.record(PostgresRowReader(row)) {
-                    records.append(record)
+        return try await source.withConnection { session in
+            try await session.guarded { connection in
+                var records: [JournalRecord] = []
+                for try await row in try await connection.execute(RunRecordsStatement(runNo: run.number), logger: logger) {
+                    if let record = try Self.record(PostgresRowReader(row)) {
+                        records.append(record)
+                    }
                 }
+                return records
             }
-            return records
         }
     }
 

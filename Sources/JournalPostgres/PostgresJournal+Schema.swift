@@ -10,7 +10,7 @@ extension PostgresJournal {
 
         /// Checks the server's durability and encoding, migrates (if `migrating`) under the
         /// advisory lock, and returns the schema version.
-        static func prepare(_ connection: PostgresConnection, location: PostgresLocation, migrating: Bool, logger: Logger) async throws -> Int {
+        static func prepare(_ connection: DatabaseSession, location: PostgresLocation, migrating: Bool, logger: Logger) async throws -> Int {
             let settings = try await connection.query(
                 "SELECT current_setting('fsync'), current_setting('server_encoding'), current_setting('synchronous_commit')",
                 logger: logger
@@ -63,7 +63,7 @@ extension PostgresJournal {
                 try await connection.query("INSERT INTO runlog_schema (version) VALUES (\(schemaVersion)) ON CONFLICT (one) DO UPDATE SET version = excluded.version", logger: logger)
                 try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                await connection.rollBack(after: error, logger: logger)
                 throw error
             }
             return schemaVersion
@@ -71,7 +71,7 @@ extension PostgresJournal {
 
         /// The schema version of the database's journal, 0 if it has none; refuses tables that
         /// are not a Runlog journal.
-        static func currentVersion(_ connection: PostgresConnection, location: PostgresLocation, logger: Logger) async throws -> Int {
+        static func currentVersion(_ connection: DatabaseSession, location: PostgresLocation, logger: Logger) async throws -> Int {
             let rows = try await connection.query(
                 "SELECT to_regclass('runlog_schema') IS NOT NULL, to_regclass('journal') IS NOT NULL, current_schema()::text",
                 logger: logger

@@ -75,21 +75,21 @@ extension PostgresJournal {
 
     /// Runs `body` in a read-only, repeatable-read transaction: every query in it sees the same
     /// snapshot.
-    private static func snapshot<Value: Sendable>(on connection: PostgresConnection, logger: Logger, _ body: () async throws -> Value) async throws -> Value {
+    private static func snapshot<Value: Sendable>(on connection: DatabaseSession, logger: Logger, _ body: () async throws -> Value) async throws -> Value {
         try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
         do {
             let value = try await body()
             try await connection.query("COMMIT", logger: logger)
             return value
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await connection.rollBack(after: error, logger: logger)
             throw error
         }
     }
 
     /// Streams every record in sequence order to `consume` (the server sends rows as they are
     /// read, so memory does not grow with the journal).
-    private static func scan(on connection: PostgresConnection, logger: Logger, _ consume: (ReplayShard.Item) -> Void) async throws {
+    private static func scan(on connection: DatabaseSession, logger: Logger, _ consume: (ReplayShard.Item) -> Void) async throws {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(recordColumns) FROM journal ORDER BY seq"), logger: logger)
         for try await row in rows {
             let reader = PostgresRowReader(row)

@@ -105,7 +105,7 @@ public final class PostgresJournal: JournalStore {
     static func rows<Row: Sendable>(
         _ sql: String,
         _ binds: PostgresBindings = PostgresBindings(),
-        on connection: PostgresConnection,
+        on connection: DatabaseSession,
         logger: Logger,
         read: (PostgresRowReader) throws(JournalError) -> Row
     ) async throws -> [Row] {

@@ -31,7 +31,7 @@ extension PostgresLocation {
         }
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
         configuration.options.connectTimeout = .seconds(10)
-        configuration.options.additionalStartupParameters = [("application_name", "runlog")] + (sessionOptions.map { [("options", $0)] } ?? [])
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)] + (sessionOptions.map { [("options", $0)] } ?? [])
         return configuration
     }
 }

@@ -42,6 +42,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var rootCertificate: String?
     /// Extra run-time settings for the session, in libpq's `options` form (`-c name=value …`).
     public var sessionOptions: String?
+    /// The name the sessions show in `pg_stat_activity` (`application_name`; `runlog` unless the
+    /// URL names another, to tell workers apart).
+    public var applicationName = "runlog"
 
     /// Whether `text` names a PostgreSQL database rather than an SQLite file.
     public static func isURL(_ text: String) -> Bool {
@@ -97,6 +100,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         var tls = TLSMode.prefer
         var rootCertificate: String?
         var sessionOptions: String?
+        var applicationName: String?
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = String(parts[0])
@@ -118,11 +122,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             case "user": user = value
             case "password": password = value
             case "dbname": path = Substring(value)
-            case "application_name", "connect_timeout": continue
+            case "application_name": applicationName = value
+            case "connect_timeout": continue
             default:
                 throw JournalError(
                     .invalidInput,
-                    "the PostgreSQL URL has a parameter '\(name.prefix(40))' Runlog does not know (it knows sslmode, sslrootcert, options, host, port, user, password, dbname)"
+                    "the PostgreSQL URL has a parameter '\(name.prefix(40))' Runlog does not know (it knows sslmode, sslrootcert, options, application_name, host, port, user, password, dbname)"
                 )
             }
         }
@@ -141,6 +146,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         self.tls = tls
         self.rootCertificate = rootCertificate
         self.sessionOptions = sessionOptions
+        if let applicationName, !applicationName.isEmpty { self.applicationName = applicationName }
     }
 
     /// The URL without its password: what messages and logs name.

@@ -101,7 +101,7 @@ final class PostgresWriter: Sendable {
     }
 
     /// Runs one batch in one transaction; rolls back on any error.
-    private static func commit(_ writes: [PendingWrite], on connection: PostgresConnection, logger: Logger) async throws -> [Result<WriteReply, JournalError>] {
+    private static func commit(_ writes: [PendingWrite], on connection: DatabaseSession, logger: Logger) async throws -> [Result<WriteReply, JournalError>] {
         try await connection.query("BEGIN", logger: logger)
         do {
             let snapshot = try await read(for: writes, on: connection, logger: logger)
@@ -110,16 +110,14 @@ final class PostgresWriter: Sendable {
             try await connection.query("COMMIT", logger: logger)
             return plan.replies
         } catch {
-            if !connection.isClosed {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-            }
+            await connection.rollBack(after: error, logger: logger)
             throw error
         }
     }
 
     /// Reads what the batch plans from, taking its locks; inserts the submits' `runs` rows (the
     /// unique idempotency key decides which submit creates a run, not a read before the insert).
-    private static func read(for writes: [PendingWrite], on connection: PostgresConnection, logger: Logger) async throws -> BatchSnapshot {
+    private static func read(for writes: [PendingWrite], on connection: DatabaseSession, logger: Logger) async throws -> BatchSnapshot {
         var snapshot = BatchSnapshot()
         let appends = writes.contains { $0.appendsRecord }
         let clock = try await connection.query(
@@ -193,7 +191,7 @@ final class PostgresWriter: Sendable {
 
     /// Inserts a `runs` row for every submit whose key and id are free, and reads the runs that
     /// hold the keys of the others.
-    private static func insertRuns(for writes: [PendingWrite], into snapshot: inout BatchSnapshot, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func insertRuns(for writes: [PendingWrite], into snapshot: inout BatchSnapshot, on connection: DatabaseSession, logger: Logger) async throws {
         var positions: [String: Int] = [:]
         var ids = PostgresArray(.text)
         var machines = PostgresArray(.text)
@@ -257,7 +255,7 @@ final class PostgresWriter: Sendable {
 
     /// Writes a plan in one statement, whatever it changes: a data-modifying CTE per table (one
     /// round trip; each table is written once, so their order does not matter).
-    private static func write(_ plan: BatchPlan, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func write(_ plan: BatchPlan, on connection: DatabaseSession, logger: Logger) async throws {
         var statement = WriteStatement()
         if !plan.records.isEmpty {
             statement.add(recordsOf: plan.records)

@@ -17,4 +17,8 @@ public enum DriveResult: Hashable, Sendable {
     case lostLease
     /// The driver was cancelled (shutdown) and left the run to the next owner.
     case stopped
+    /// The store could not be reached (a database restarting): whether the last append
+    /// committed is unknown, so the driver stopped; the run stays leased to this worker, whose
+    /// engine takes it again after a poll and reloads it from the journal.
+    case interrupted(reason: String)
 }

@@ -12,8 +12,11 @@ public enum DriverReport: Hashable, Sendable, CustomStringConvertible {
     /// The executor threw while performing an intent, against its contract (only cancellation
     /// may be thrown): the intent's outcome is unknown and the machine is told so.
     case executorFailed(intent: IntentID, effect: String, reason: String)
-    /// The store refused an append or a renewal: another owner holds the run now.
+    /// The store refused an append: another owner holds the run now.
     case leaseLost
+    /// The store could not be reached while the driver waited for it: the driver stops and the
+    /// engine takes the run again.
+    case storeUnreachable(String)
     /// The run was taken (at lease `epoch`) with `pending` intents a previous owner left in
     /// flight: `refired` are fired again with their keys, `settled` become outcome events.
     case recovering(epoch: Int64, pending: Int, refired: Int, settled: Int)
@@ -23,7 +26,7 @@ public enum DriverReport: Hashable, Sendable, CustomStringConvertible {
     public var logLevel: Logger.Level {
         switch self {
         case .machineDefect, .executorFailed: .error
-        case .leaseLost: .warning
+        case .leaseLost, .storeUnreachable: .warning
         case .recovering: .info
         case .eventRefused: .debug
         }
@@ -36,6 +39,7 @@ public enum DriverReport: Hashable, Sendable, CustomStringConvertible {
         case .machineDefect(let defect): "machine defect, the run is halted: \(defect)"
         case .executorFailed(let intent, let effect, let reason): "the executor failed on intent \(intent) (\(effect)), its outcome is unknown: \(reason)"
         case .leaseLost: "the lease was lost: another owner drives the run"
+        case .storeUnreachable(let reason): "the journal cannot be reached; the run will be taken again: \(reason)"
         case .recovering(let epoch, let pending, let refired, let settled):
             "taken at epoch \(epoch) with \(pending) intents left in flight: \(refired) fired again, \(settled) settled as outcomes"
         }

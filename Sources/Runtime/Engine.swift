@@ -73,11 +73,11 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 for action in actions {
                     switch action {
                     case .loadCandidates(let limit, let at):
-                        reply = .candidates(try await journal.runnable(at: at, limit: limit, ignoringLeases: options.exclusive))
+                        reply = try await load { .candidates(try await journal.runnable(at: at, limit: limit, ignoringLeases: options.exclusive)) }
                     case .loadCancelRequests:
-                        reply = .cancelRequests(try await journal.cancelRequested())
+                        reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
                     case .loadUnfinished:
-                        reply = .unfinished(try await journal.runs(.unfinished, limit: 10_000))
+                        reply = try await load { .unfinished(try await journal.runs(.unfinished, limit: 10_000)) }
                     case .drive(let run, let checkCancel):
                         group.addTask { try await drive(run, checkCancel: checkCancel, with: driver) }
                     case .signalCancel(let number):
@@ -126,9 +126,21 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         }
     }
 
+    /// Reads what `read` reads; a store that cannot be reached is the machine's to handle
+    /// (``EngineMachine/Input/loadFailed(_:)``), any other failure the worker's.
+    private func load(_ read: () async throws -> Input) async throws -> Input {
+        do {
+            return try await read()
+        } catch let error as JournalError where error.code == .unavailable {
+            logger.warning("the journal cannot be read; trying again after a poll: \(error)")
+            return .loadFailed(error.description)
+        }
+    }
+
     /// Takes the run's lease and drives it.
     ///
-    /// - Throws: ``JournalError`` if the journal fails.
+    /// - Throws: ``JournalError`` if the journal fails, other than by being out of reach (the
+    ///   run is then taken again later: ``DriveResult/interrupted(reason:)``).
     private func drive(_ run: RunRef, checkCancel: Bool, with driver: RunDriver<Executor>) async throws -> Input {
         let lease: Lease
         do {
@@ -140,11 +152,16 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 takingOver: options.exclusive
             )
         } catch {
+            // Whether a lease taken while the store went away committed is unknown: the run is
+            // taken again (by this owner, which may take its own lease) after a poll.
+            if error.code == .unavailable { return .drove(run, .interrupted(reason: error.description)) }
             guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
             return .skipped(run)
         }
         do {
             return .drove(run, try await driver.drive(lease, checkCancel: checkCancel))
+        } catch let error as JournalError where error.code == .unavailable {
+            return .drove(run, .interrupted(reason: error.description))
         } catch let error as JournalError where [.corrupt, .unknownRevision].contains(error.code) && error.run != nil {
             // This run's records cannot be loaded (`worker verify` names the record), or it was
             // created by a newer Runlog: leave it alone and keep serving the others.
@@ -163,6 +180,8 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             logger.info("run parked in '\(state)'\(wakeup.map { " until \($0)" } ?? " for an operator")", metadata: ["run": "\(run.id)"])
         case .drove(let run, .lostLease):
             logger.warning("run lost to another owner", metadata: ["run": "\(run.id)"])
+        case .drove(let run, .interrupted(let reason)):
+            logger.warning("run interrupted, the journal cannot be reached; taking it again after a poll: \(reason)", metadata: ["run": "\(run.id)"])
         case .heartbeatDone(let failure?):
             logger.warning("the heartbeat failed; the worker's leases run out \(options.leaseMilliseconds) ms after the last one unless the next succeeds: \(failure)")
         default:

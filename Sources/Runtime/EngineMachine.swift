@@ -37,6 +37,9 @@ struct EngineMachine: Sendable {
         case broken(RunRef, reason: String)
         /// The poll timer armed with ``Action/armPoll(at:)`` fired.
         case pollDue
+        /// The load asked for (candidates, cancel requests, unfinished runs) failed: the store
+        /// cannot be reached. The engine tries again after a poll.
+        case loadFailed(String)
         /// The heartbeat timer armed with ``Action/armHeartbeat(at:)`` fired.
         case heartbeatDue
         /// The heartbeat asked for was written, or failed for `failure`.
@@ -107,6 +110,13 @@ struct EngineMachine: Sendable {
     /// Whether the last refill saw every runnable run; if so, the next waits for a poll.
     private var exhausted = false
     private var cancelRequested: Set<Int64> = []
+    /// Runs whose drivers stopped because the store could not be reached, taken again after the
+    /// next poll (`retakesDue` once it has come). Only the retake drives them: a refill may
+    /// return such a run (its lease ran out while the store was away), and a second driver of
+    /// this engine would fence out the first.
+    private var retakes: [RunRef] = []
+    private var retakesDue: [RunRef] = []
+    private var awaitingRetake: Set<Int64> = []
     private var polling = false
     private(set) var stopping = false
 
@@ -129,6 +139,10 @@ struct EngineMachine: Sendable {
         switch (phase, input) {
         case (.finished, _):
             return []
+        case (.refilling, .loadFailed), (.refillingCancels, .loadFailed), (.pollingCancels, .loadFailed), (.checkingIdle, .loadFailed):
+            phase = .waiting
+            exhausted = false
+            armPoll(starved: true, now: now, into: &actions)
         case (_, .heartbeatDue):
             // The heartbeat goes on while the engine stops: its drivers still hold leases.
             actions.append(.heartbeat(at: now))
@@ -167,6 +181,8 @@ struct EngineMachine: Sendable {
         case (.waiting, .pollDue):
             polling = false
             exhausted = false
+            retakesDue += retakes
+            retakes = []
             if !active.isEmpty, !stopping {
                 phase = .pollingCancels
                 actions.append(.loadCancelRequests)
@@ -197,10 +213,15 @@ struct EngineMachine: Sendable {
                 summary.lost += 1
             case .stopped:
                 summary.stopped += 1
+            case .interrupted:
+                summary.interrupted += 1
+                retakes.append(run)
+                awaitingRetake.insert(number)
+                armPoll(starved: true, now: now, into: &actions)
             }
             fill(now: now, into: &actions)
         case (_, .candidates), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
-            (_, .pollDue), (_, .shutdown):
+            (_, .pollDue), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
             assertionFailure("input \(input) in phase \(phase)")
@@ -217,7 +238,8 @@ struct EngineMachine: Sendable {
     }
 
     private func takeable(_ run: RunSummary, at now: Timestamp) -> Bool {
-        !active.contains(run.run.number) && !broken.contains(run.run.number) && !isParked(run, at: now)
+        !active.contains(run.run.number) && !broken.contains(run.run.number) && !awaitingRetake.contains(run.run.number)
+            && !isParked(run, at: now)
     }
 
     /// Cancel requests go to the drivers of active runs, and wake parked runs (their drivers
@@ -237,6 +259,12 @@ struct EngineMachine: Sendable {
         guard !stopping else {
             settle(starved: false, now: now, into: &actions)
             return
+        }
+        while active.count < options.concurrency, !retakesDue.isEmpty {
+            let run = retakesDue.removeFirst()
+            awaitingRetake.remove(run.number)
+            active.insert(run.number)
+            actions.append(.drive(run, checkCancel: cancelRequested.contains(run.number)))
         }
         while active.count < options.concurrency {
             if queued == queue.count {

@@ -8,6 +8,9 @@ public struct EngineSummary: Hashable, Sendable {
     public var lost = 0
     /// Runs left to the next worker at shutdown.
     public var stopped = 0
+    /// Times a run's driver stopped because the store could not be reached (the run was taken
+    /// again).
+    public var interrupted = 0
     /// Runs halted by a defect of their machine (they wait like parked runs), with why.
     public var halted: [String] = []
     /// Runs whose journal could not be loaded (they are left alone), with why.

@@ -74,6 +74,8 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             reply = .appended(try await journal.append(request))
                         } catch let error as JournalError where error.code == .staleEpoch || error.code == .runFinished {
                             reply = .leaseLost
+                        } catch let error as JournalError where error.code == .unavailable {
+                            reply = .storeUnreachable(error.description)
                         }
                     case .dispatch(let intents):
                         Failpoint.hit(.beforeDispatch)

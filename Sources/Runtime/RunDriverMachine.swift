@@ -27,6 +27,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         /// The store refused an append: the lease epoch is stale or the run finished under
         /// another owner.
         case leaseLost
+        /// The store could not be reached for an append: whether it committed is unknown.
+        case storeUnreachable(String)
         /// An effect's outcome.
         case outcome(Machine.Event)
         /// The executor threw an error other than cancellation while performing the intent.
@@ -200,6 +202,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case (.appending, .leaseLost):
             actions.append(.report(.leaseLost))
             finish(.lostLease, into: &actions)
+        case (.appending, .storeUnreachable(let reason)):
+            actions.append(.report(.storeUnreachable(reason)))
+            finish(.interrupted(reason: reason), into: &actions)
         case (.readingCancel, .cancelRequest(let reason)):
             if let reason, let event = machine.cancelEvent(reason: reason) {
                 cancelTaken = true
@@ -227,8 +232,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
                 phase = .readingCancel
                 actions.append(.readCancelRequest)
             }
-        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .cancelRequest), (_, .outcome), (_, .effectFailed),
-            (_, .timerFired), (_, .cancelSignalled):
+        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .storeUnreachable), (_, .cancelRequest), (_, .outcome),
+            (_, .effectFailed), (_, .timerFired), (_, .cancelSignalled):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited): nothing here is safe to guess, so leave the run to the
             // next owner, whose recovery settles it from the journal.

@@ -111,6 +111,38 @@ struct PostgresJournalTests {
         }
     }
 
+    @Test("the server ends a session between two statements: the next fails at once as unavailable, not never; the pool reconnects")
+    func sessionEndedBetweenStatements() async throws {
+        let admin = try await TestPostgres.freshLocation()
+        var location = admin
+        location.applicationName = "ended-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let source = try ConnectionSource(location, limit: 1)
+        defer { source.close() }
+        let tag = location.applicationName
+        let ended = await completes(within: 30) {
+            do {
+                try await source.withConnection { session in
+                    _ = try await PostgresJournal.rows("BEGIN", on: session, logger: source.logger) { _ in 0 }
+                    try await TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(tag)'", at: admin)
+                    while !session.isClosed { try await Task.sleep(for: .milliseconds(5)) }
+                    // Written to a connection that has closed: postgres-nio alone never answers.
+                    _ = try await PostgresJournal.rows("SELECT 1", on: session, logger: source.logger) { _ in 0 }
+                }
+                Issue.record("a statement on an ended session was answered")
+            } catch let error as JournalError {
+                #expect(error.code == .unavailable)
+                #expect(error.message.contains("closed before the statement was answered"), "\(error)")
+            } catch {
+                Issue.record("\(error)")
+            }
+            let answer = try? await source.withConnection { session in
+                try await PostgresJournal.rows("SELECT 7::int8", on: session, logger: source.logger) { (row) throws(JournalError) in try row.int64(0) }
+            }
+            #expect(answer == [7])
+        }
+        #expect(ended, "the statement waited for ever")
+    }
+
     @Test("URLs: libpq's form, percent-encoded parts, TLS modes; the password never in the description; bad parts refused")
     func urls() throws {
         let location = try PostgresLocation(url: "postgresql://ops%40acme:p%3Ass@db.internal:6432/runs?sslmode=verify-full&sslrootcert=/ca.pem", environment: [:])
@@ -120,6 +152,8 @@ struct PostgresJournalTests {
         #expect(location.redacted == "postgres://ops@acme@db.internal:6432/runs?sslmode=verify-full")
         #expect(!"\(location)".contains("p:ss"))
         #expect(try PostgresLocation(url: "postgres://u@h/d", environment: ["PGPASSWORD": "from-env"]).password == "from-env")
+        #expect(try PostgresLocation(url: "postgres://u@h/d?application_name=worker-7", environment: [:]).applicationName == "worker-7")
+        #expect(try PostgresLocation(url: "postgres://u@h/d", environment: [:]).applicationName == "runlog")
         for bad in ["postgres://u@h:99999/d", "postgres://u@h/d?sslmode=always", "postgres://u@h", "postgres://u@h/d?nope=1", "postgres://u@h/d%zz"] {
             #expect(throws: JournalError(.invalidInput, ""), "\(bad) was accepted") {
                 _ = try PostgresLocation(url: bad, environment: [:])

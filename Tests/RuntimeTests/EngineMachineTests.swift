@@ -158,4 +158,41 @@ struct EngineMachineTests {
         _ = step.feed(.cancelRequests([]))
         #expect(step.feed(.heartbeatDue) == ["heartbeat +1000"])
     }
+
+    @Test("the store out of reach: a failed load waits for a poll; an interrupted run is taken again after one, before new runs")
+    func storeOutOfReach() {
+        var step = Step(Self.options(concurrency: 2, untilIdle: true))
+        _ = step.start()
+        #expect(step.feed(.loadFailed("down")) == ["armPoll +100"])
+        step.now = Self.t0.adding(milliseconds: 100)
+        #expect(step.feed(.pollDue) == ["loadCandidates 4"])
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(2), Self.summary(3)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +200"])
+        // Run 1's driver lost the store mid-append: the run stays leased to this worker.
+        #expect(step.feed(.drove(Self.run(1), .interrupted(reason: "down"))) == ["drive 3"])
+        #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))).isEmpty)
+        step.now = Self.t0.adding(milliseconds: 200)
+        #expect(step.feed(.pollDue) == ["loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([])).first == "drive 1")
+        #expect(step.engine.summary.interrupted == 1)
+    }
+
+    @Test("an interrupted run is driven by one driver at a time: a refill that returns it (its lease ran out while the store was away) leaves it to the retake")
+    func interruptedRunOneDriver() {
+        var step = Step(Self.options(concurrency: 2, untilIdle: true))
+        _ = step.start()
+        _ = step.feed(.candidates((1...4).map { Self.summary($0) }))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.drove(Self.run(1), .interrupted(reason: "down"))) == ["drive 3"])
+        #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["drive 4"])
+        // The queue is used up before the poll: a refill, which sees run 1 runnable again.
+        #expect(step.feed(.drove(Self.run(3), .finished(state: "succeeded"))) == ["loadCandidates 4"])
+        _ = step.feed(.candidates([Self.summary(1), Self.summary(5)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 5"])
+        step.now = Self.t0.adding(milliseconds: 100)
+        #expect(step.feed(.pollDue) == ["loadCancelRequests"])
+        // Both slots are busy (runs 4 and 5): the retake waits for one, and is the only driver.
+        #expect(step.feed(.cancelRequests([])).filter { $0.hasPrefix("drive") }.isEmpty)
+        #expect(step.feed(.drove(Self.run(4), .finished(state: "succeeded"))).filter { $0.hasPrefix("drive") } == ["drive 1"])
+    }
 }

@@ -43,6 +43,13 @@ struct RunDriverMachineTests {
         #expect(step.driver.lastRunSeq == 4)
     }
 
+    @Test("the store out of reach on an append: the driver stops, the run interrupted, nothing dispatched")
+    func storeUnreachableOnAppend() {
+        var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
+        #expect(step.feed(.outcome(.stepFinished(intent: IntentID(seq: 4, index: 0), result: StepResult(exit: .exited(code: 0)), at: Step.t0))) == ["append #5 stepFinished -> tearingDown"])
+        #expect(step.feed(.storeUnreachable("down")) == ["report storeUnreachable", "finish interrupted"])
+    }
+
     @Test("the lease lost on an append: nothing is dispatched")
     func leaseLostOnAppend() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
@@ -229,6 +236,7 @@ struct DriverStep<Machine: StateMachine> {
             case .machineDefect(let defect): "report machineDefect(\(defect.code.rawValue))"
             case .executorFailed(let intent, let effect, _): "report executorFailed(\(intent) \(effect))"
             case .leaseLost: "report leaseLost"
+            case .storeUnreachable: "report storeUnreachable"
             case .recovering(let epoch, let pending, let refired, let settled):
                 "report recovering(epoch \(epoch), pending \(pending), refired \(refired), settled \(settled))"
             }
@@ -239,6 +247,7 @@ struct DriverStep<Machine: StateMachine> {
             case .halted(let state, _, _): "finish halted(\(state))"
             case .lostLease: "finish lostLease"
             case .stopped: "finish stopped"
+            case .interrupted: "finish interrupted"
             }
         }
     }

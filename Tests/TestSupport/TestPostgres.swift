@@ -10,6 +10,11 @@ public enum TestPostgres {
     /// Why a PostgreSQL test cannot run.
     public struct Unavailable: Error, CustomStringConvertible {
         public let description: String
+
+        /// Says why.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The test database's URL.

@@ -108,3 +108,88 @@ struct SharedJournalCrashTests {
         #expect(verified == .exited(0), "\(report)")
     }
 }
+
+/// PostgreSQL itself going away: restarted under load, and down when a worker starts. These
+/// tests start a cluster of their own (`scripts/test-postgres`), not to disturb the others'.
+@Suite("PostgreSQL going away")
+struct PostgresOutageTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/test-postgres").standardized.path
+
+    /// Runs `scripts/test-postgres ARGUMENTS`; its standard output and standard error.
+    @discardableResult
+    static func cluster(_ arguments: [String]) async throws -> (output: String, errors: String) {
+        // Files, not pipes: the server the script starts keeps what it inherited open, and a
+        // pipe would never end.
+        let directory = TemporaryDirectory()
+        let (outPath, errPath) = (directory.file("out"), directory.file("err"))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script] + arguments
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        process.standardError = FileHandle(forWritingAtPath: errPath)
+        try process.run()
+        // Polled, as every process of these tests: `waitUntilExit` on a thread of the
+        // cooperative pool can wait for ever.
+        let ending = await WorkerBinary.wait(process)
+        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        guard ending == .exited(0) else {
+            throw TestPostgres.Unavailable(description: "scripts/test-postgres \(arguments) failed: \(errors)")
+        }
+        return (output.trimmingCharacters(in: .whitespacesAndNewlines), errors)
+    }
+
+    /// Starts a cluster of this suite's own, runs `body` with its URL and folder, and stops it,
+    /// whatever `body` did.
+    static func withCluster(_ body: (_ url: String, _ directory: String) async throws -> Void) async throws {
+        let (url, started) = try await cluster(["start"])
+        // "test-postgres: cluster in DIR; stop it with: scripts/test-postgres stop DIR"
+        let directory = try #require(started.components(separatedBy: "stop ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        do {
+            try await body(url, directory)
+        } catch {
+            _ = try? await cluster(["stop", directory])
+            throw error
+        }
+        try await cluster(["stop", directory])
+    }
+
+    @Test("restarted under load: the workers reconnect and go on, every run succeeds, no step runs twice, the journal verifies")
+    func restartUnderLoad() async throws {
+        try await Self.withCluster { url, directory in
+            let harness = WorkerHarness(database: url)
+            let runs = try await harness.submitLedgerRuns(20, pause: "0.3")
+            let workers = try (0..<2).map { _ in try harness.start(harness.runArguments) }
+            try await eventually("the workers make progress", within: 30_000) {
+                runs.reduce(0) { $0 + harness.ledgerLines($1).count } >= 6
+            }
+            let done = runs.reduce(0) { $0 + harness.ledgerLines($1).count }
+            try await Self.cluster(["restart", directory])
+            try await eventually("the workers end after the restart", within: 120_000, every: 50) { workers.allSatisfy { !$0.isRunning } }
+            for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) }
+            for worker in workers {
+                #expect(await WorkerHarness.wait(worker) == .exited(0), "\(harness.log.suffix(3000))")
+            }
+            #expect(done < runs.count * 3, "every step had run before the restart")
+            let unsuccessful = try await harness.unsuccessful()
+            #expect(unsuccessful.isEmpty, "\(unsuccessful)\n\(harness.log.suffix(3000))")
+            for name in runs {
+                #expect(harness.ledgerLines(name) == (1...3).map { "\(name) \($0)" }, "ledger of \(name)")
+            }
+            #expect(harness.log.contains("cannot be reached") || harness.log.contains("cannot be read") || harness.log.contains("heartbeat failed"), "the restart went unnoticed")
+            let (verified, output) = try await harness.worker(["verify", "--db", url])
+            #expect(verified == .exited(0), "\(output)")
+        }
+    }
+
+    @Test("down at start: a clear error naming the URL without its password, and a non-zero exit")
+    func downAtStart() async throws {
+        let harness = WorkerHarness()
+        let (ending, output) = try await harness.worker(["run", "--db", "postgres://runlog:hunter2-secret@127.0.0.1:1/runlog?sslmode=disable", "--until-idle"])
+        #expect(ending != .exited(0))
+        #expect(output.contains("postgres://runlog@127.0.0.1:1/runlog"), "\(output)")
+        #expect(!output.contains("hunter2"), "\(output)")
+    }
+}

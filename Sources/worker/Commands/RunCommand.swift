@@ -71,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
                     "parked": .int(Int64(summary.parked)),
                     "lost": .int(Int64(summary.lost)),
                     "stopped": .int(Int64(summary.stopped)),
+                    "interrupted": .int(Int64(summary.interrupted)),
                     "broken": .array(summary.broken.map(JSONValue.string)),
                     "halted": .array(summary.halted.map(JSONValue.string)),
                     "orphansKilled": .int(Int64(summary.swept.count)),
@@ -79,7 +80,8 @@ struct RunCommand: AsyncParsableCommand {
                 for line in summary.swept { print("  \(line)") }
                 for line in summary.broken { Console.error("  left alone: \(line)") }
                 for line in summary.halted { Console.error("  halted by a machine defect: \(line)") }
-                print("worker: \(summary.finished) finished, \(summary.parked) waiting, \(summary.stopped) left for the next worker")
+                let interrupted = summary.interrupted == 0 ? "" : " (runs taken again after the journal was out of reach: \(summary.interrupted))"
+                print("worker: \(summary.finished) finished, \(summary.parked) waiting, \(summary.stopped) left for the next worker\(interrupted)")
             }
         }
     }

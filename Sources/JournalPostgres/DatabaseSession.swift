@@ -1,0 +1,119 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// A connection to the database whose statements end when it closes.
+///
+/// postgres-nio answers a statement written to a connection that has already closed (the server
+/// ended the session between two statements of a transaction, as every session is told when it
+/// shuts down) with nothing at all: the write fails below the handler that would fail the
+/// statement, and its caller waits for ever. A session therefore runs each statement beside a
+/// watch on its connection: when the connection closes, every statement still waiting on it
+/// fails with ``Closed`` at once (whatever it did is unknown, as with any lost connection). One
+/// watch per connection, not one per statement.
+final class DatabaseSession: Sendable {
+    /// A statement was still waiting when the session's connection closed.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the connection closed before the statement was answered" }
+    }
+
+    private struct Waiting: ~Copyable {
+        var closed = false
+        var nextID = 0
+        /// What fails each statement still waiting, by its id.
+        var statements: [Int: @Sendable (any Error) -> Void] = [:]
+    }
+
+    /// The connection.
+    let connection: PostgresConnection
+    private let waiting = Mutex(Waiting())
+
+    /// A session on `connection`, watching it close.
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+        connection.closeFuture.whenComplete { [weak self] _ in self?.connectionClosed() }
+    }
+
+    /// Whether the connection has closed.
+    var isClosed: Bool { connection.isClosed }
+
+    /// Runs `query`; its rows, or ``Closed`` if the connection closes first.
+    @discardableResult
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await guarded { connection in try await connection.query(query, logger: logger) }
+    }
+
+    /// Runs `operation` on the connection; its value, or ``Closed`` if the connection closes first
+    /// (the operation itself is left to end, or not, on its own).
+    func guarded<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            let answer = FirstAnswer(continuation)
+            let id: Int? = waiting.withLock { waiting in
+                guard !waiting.closed else { return nil }
+                defer { waiting.nextID += 1 }
+                waiting.statements[waiting.nextID] = { answer.give(.failure($0)) }
+                return waiting.nextID
+            }
+            guard let id else {
+                answer.give(.failure(Closed()))
+                return
+            }
+            Task { [connection] in
+                let result: Result<Value, any Error>
+                do {
+                    result = .success(try await operation(connection))
+                } catch {
+                    result = .failure(error)
+                }
+                _ = self.waiting.withLock { $0.statements.removeValue(forKey: id) }
+                answer.give(result)
+            }
+        }
+    }
+
+    /// Closes the connection.
+    func close() async throws {
+        try await connection.close()
+    }
+
+    /// Closes the connection in the background, keeping it alive until it has closed
+    /// (postgres-nio requires a connection to be closed before it is released).
+    func closeInBackground() {
+        let connection = connection
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Ends a transaction that `error` interrupted: `ROLLBACK` when the connection is still
+    /// usable (``PostgresFailure/leavesConnectionUsable(_:session:)``), nothing otherwise: the
+    /// pool drops such a connection, and the server rolls its transaction back.
+    func rollBack(after error: any Error, logger: Logger) async {
+        guard PostgresFailure.leavesConnectionUsable(error, session: self) else { return }
+        _ = try? await query("ROLLBACK", logger: logger)
+    }
+
+    private func connectionClosed() {
+        let statements = waiting.withLock { waiting in
+            waiting.closed = true
+            defer { waiting.statements = [:] }
+            return Array(waiting.statements.values)
+        }
+        for fail in statements { fail(Closed()) }
+    }
+}
+
+/// Resumes a continuation once, with the first answer given.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func give(_ result: Result<Value, any Error>) {
+        let waiting = continuation.withLock { continuation in
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume(with: result)
+    }
+}
