@@ -45,11 +45,12 @@ final class ConnectionSource: Sendable {
         self.configuration = try location.connectionConfiguration()
     }
 
-    /// Runs `body` on a connection; the connection goes back to the pool unless it broke.
-    func withConnection<Value: Sendable>(_ body: (DatabaseSession) async throws -> Value) async throws(JournalError) -> Value {
+    /// Runs `body` on a connection, guarded (``DatabaseSession/guarded(_:)``: it fails as soon as
+    /// the connection closes); the connection goes back to the pool unless it broke.
+    func withConnection<Value: Sendable>(_ body: @escaping @Sendable (DatabaseSession) async throws -> Value) async throws(JournalError) -> Value {
         let connection = try await take()
         do {
-            let value = try await body(connection)
+            let value = try await connection.guarded(body)
             give(connection)
             return value
         } catch {
@@ -103,7 +104,7 @@ final class ConnectionSource: Sendable {
             do {
                 let connection = DatabaseSession(try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger))
                 do {
-                    try await connection.query("SET synchronous_commit = on", logger: logger)
+                    _ = try await connection.guarded { [logger] session in try await session.query("SET synchronous_commit = on", logger: logger) }
                 } catch {
                     try? await connection.close()
                     throw error

@@ -7,10 +7,11 @@ import Synchronization
 /// postgres-nio answers a statement written to a connection that has already closed (the server
 /// ended the session between two statements of a transaction, as every session is told when it
 /// shuts down) with nothing at all: the write fails below the handler that would fail the
-/// statement, and its caller waits for ever. A session therefore runs each statement beside a
-/// watch on its connection: when the connection closes, every statement still waiting on it
-/// fails with ``Closed`` at once (whatever it did is unknown, as with any lost connection). One
-/// watch per connection, not one per statement.
+/// statement, and its caller waits for ever. A session therefore runs each use of its connection
+/// (``guarded(_:)``: a batch, a read) beside a watch on the connection: when the connection
+/// closes, every use still waiting on it fails with ``Closed`` at once (whatever it did is
+/// unknown, as with any lost connection). One watch per connection, one task per use: the
+/// statements of a use are sent as they are (``query(_:logger:)``).
 final class DatabaseSession: Sendable {
     /// A statement was still waiting when the session's connection closed.
     struct Closed: Error, CustomStringConvertible {
@@ -37,15 +38,16 @@ final class DatabaseSession: Sendable {
     /// Whether the connection has closed.
     var isClosed: Bool { connection.isClosed }
 
-    /// Runs `query`; its rows, or ``Closed`` if the connection closes first.
+    /// Runs `query` on the connection. Call it within ``guarded(_:)``: on its own it may never
+    /// return once the server has ended the session.
     @discardableResult
     func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await guarded { connection in try await connection.query(query, logger: logger) }
+        try await connection.query(query, logger: logger)
     }
 
-    /// Runs `operation` on the connection; its value, or ``Closed`` if the connection closes first
-    /// (the operation itself is left to end, or not, on its own).
-    func guarded<Value: Sendable>(_ operation: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+    /// Runs `operation` with this session; its value, or ``Closed`` if the connection closes
+    /// first (the operation itself is left to end, or not, on its own).
+    func guarded<Value: Sendable>(_ operation: @escaping @Sendable (DatabaseSession) async throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             let answer = FirstAnswer(continuation)
             let id: Int? = waiting.withLock { waiting in
@@ -58,10 +60,10 @@ final class DatabaseSession: Sendable {
                 answer.give(.failure(Closed()))
                 return
             }
-            Task { [connection] in
+            Task {
                 let result: Result<Value, any Error>
                 do {
-                    result = .success(try await operation(connection))
+                    result = .success(try await operation(self))
                 } catch {
                     result = .failure(error)
                 }

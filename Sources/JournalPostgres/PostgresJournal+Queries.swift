@@ -163,15 +163,13 @@ extension PostgresJournal {
     public func records(of run: RunRef) async throws(JournalError) -> [JournalRecord] {
         let logger = source.logger
         return try await source.withConnection { session in
-            try await session.guarded { connection in
-                var records: [JournalRecord] = []
-                for try await row in try await connection.execute(RunRecordsStatement(runNo: run.number), logger: logger) {
-                    if let record = try Self.record(PostgresRowReader(row)) {
-                        records.append(record)
-                    }
+            var records: [JournalRecord] = []
+            for try await row in try await session.connection.execute(RunRecordsStatement(runNo: run.number), logger: logger) {
+                if let record = try Self.record(PostgresRowReader(row)) {
+                    records.append(record)
                 }
-                return records
             }
+            return records
         }
     }
 

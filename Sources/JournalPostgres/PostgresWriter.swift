@@ -81,8 +81,9 @@ final class PostgresWriter: Sendable {
             let started = clock.now
             let replies: [Result<WriteReply, JournalError>]
             do throws(JournalError) {
+                let (writes, logger) = (batch.map(\.write), source.logger)
                 replies = try await source.withConnection { connection in
-                    try await Self.commit(batch.map(\.write), on: connection, logger: source.logger)
+                    try await Self.commit(writes, on: connection, logger: logger)
                 }
                 let busy = clock.now - started
                 state.withLock { state in
