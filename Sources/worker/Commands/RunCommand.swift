@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.run(json: options.json) {
-            let journal = try await options.journal(.owner)
+            let journal = try await options.journal(.owner, secrets: try sandbox.secrets())
             defer { journal.close() }
             let executor = try sandbox.executor(forDatabase: options.identity)
             let summary = try await Self.drive(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Effects
 import Journal
 import JournalPostgres
 
@@ -28,18 +29,25 @@ struct GlobalOptions: ParsableArguments {
         return "./runlog.sqlite"
     }
 
-    /// Opens the journal ``path`` names, in `role`.
-    func journal(_ role: JournalOptions.Role) async throws(JournalError) -> any JournalStore {
-        try await Self.openJournal(path, role: role)
+    /// The secret that holds the PostgreSQL password, as libpq names it.
+    static let passwordSecret = "PGPASSWORD"
+
+    /// Opens the journal ``path`` names, in `role`; a PostgreSQL password the URL does not give
+    /// is looked up as `PGPASSWORD` in `secrets` (a worker's `--secrets-file`, then its
+    /// environment).
+    func journal(_ role: JournalOptions.Role, secrets: SecretStore = .environment) async throws(JournalError) -> any JournalStore {
+        try await Self.openJournal(path, role: role, secrets: secrets)
     }
 
     /// Opens the store `location` names, in `role`: the one place the command line picks a
     /// store. A `postgres://` URL is the shared PostgreSQL journal (its schema is created or
     /// migrated when a worker opens it); a path is the embedded SQLite journal (created if
     /// missing).
-    static func openJournal(_ location: String, role: JournalOptions.Role = .owner) async throws(JournalError) -> any JournalStore {
+    static func openJournal(_ location: String, role: JournalOptions.Role = .owner, secrets: SecretStore = .environment) async throws(JournalError) -> any JournalStore {
         if PostgresLocation.isURL(location) {
-            return try await PostgresJournal.open(try PostgresLocation(url: location), options: JournalOptions(role: role))
+            var environment = PostgresLocation.processEnvironment()
+            environment["PGPASSWORD"] = try? secrets.resolve([Self.passwordSecret]).get()[Self.passwordSecret]
+            return try await PostgresJournal.open(try PostgresLocation(url: location, environment: environment), options: JournalOptions(role: role))
         }
         return try SQLiteJournal.open(path: location, options: JournalOptions(role: role))
     }

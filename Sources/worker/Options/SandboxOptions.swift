@@ -21,6 +21,13 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "A file of NAME=value secrets (mode 600), looked up before the worker's environment.")
     var secretsFile: String?
 
+    /// The worker's secrets: `--secrets-file`, then its environment.
+    ///
+    /// - Throws: ``ConfigurationError`` for a secrets file not understood, or readable by others.
+    func secrets() throws(ConfigurationError) -> SecretStore {
+        try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
+    }
+
     /// The sandbox root for the database at `database`.
     func root(forDatabase database: String) -> String {
         if let sandboxes { return Self.absolute(sandboxes) }
@@ -42,7 +49,7 @@ struct SandboxOptions: ParsableArguments {
                 allowUnisolated: allowUnisolated
             )
         )
-        let secrets = try secretsFile.map { path throws(ConfigurationError) in try SecretStore.file(at: path) } ?? .environment
+        let secrets = try self.secrets()
         let environment = ProcessEnvironment.current()
         // E2B sandboxes are tagged with this journal's scope, so the orphan sweep ends only its own.
         let scope = "runlog-" + ContentHash.sha256Hex(Array(Self.scoped(database).utf8)).prefix(16)
