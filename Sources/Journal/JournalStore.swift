@@ -131,11 +131,18 @@ public protocol JournalStore: Sendable {
     /// What this process's writer has committed since the store was opened (zeros for a reader).
     var commitStatistics: CommitStatistics { get }
 
+    /// Hints that runs were submitted or cancels requested by others, if the store hears of
+    /// them (``WakeUps``); `nil` if it does not, and workers find news by polling alone.
+    var wakeUps: WakeUps? { get }
+
     /// Finishes what is in flight and lets go of the store's resources.
     func close()
 }
 
 extension JournalStore {
+    /// No hints: news is found by polling.
+    public var wakeUps: WakeUps? { nil }
+
     /// Submits a sandbox job: its name is the run's label, its `idempotencyKey` the run's key.
     public func submit(_ spec: JobSpec, at: Timestamp, id: RunID? = nil) async throws(JournalError) -> SubmitResult {
         try await submit(SandboxJob.self, input: spec, label: spec.name, idempotencyKey: spec.idempotencyKey, at: at, id: id)

@@ -46,30 +46,39 @@ final class DatabaseSession: Sendable {
     }
 
     /// Runs `operation` with this session; its value, or ``Closed`` if the connection closes
-    /// first (the operation itself is left to end, or not, on its own).
+    /// first (the operation itself is left to end, or not, on its own). Cancelling the caller
+    /// cancels the operation.
     func guarded<Value: Sendable>(_ operation: @escaping @Sendable (DatabaseSession) async throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-            let answer = FirstAnswer(continuation)
-            let id: Int? = waiting.withLock { waiting in
-                guard !waiting.closed else { return nil }
-                defer { waiting.nextID += 1 }
-                waiting.statements[waiting.nextID] = { answer.give(.failure($0)) }
-                return waiting.nextID
-            }
-            guard let id else {
-                answer.give(.failure(Closed()))
-                return
-            }
-            Task {
-                let result: Result<Value, any Error>
-                do {
-                    result = .success(try await operation(self))
-                } catch {
-                    result = .failure(error)
+        let running = RunningOperation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+                let answer = FirstAnswer(continuation)
+                let id: Int? = waiting.withLock { waiting in
+                    guard !waiting.closed else { return nil }
+                    defer { waiting.nextID += 1 }
+                    waiting.statements[waiting.nextID] = { answer.give(.failure($0)) }
+                    return waiting.nextID
                 }
-                _ = self.waiting.withLock { $0.statements.removeValue(forKey: id) }
-                answer.give(result)
+                guard let id else {
+                    answer.give(.failure(Closed()))
+                    return
+                }
+                running.start(
+                    Task {
+                        let result: Result<Value, any Error>
+                        do {
+                            result = .success(try await operation(self))
+                        } catch {
+                            result = .failure(error)
+                        }
+                        _ = self.waiting.withLock { $0.statements.removeValue(forKey: id) }
+                        answer.give(result)
+                    },
+                    cancelled: Task.isCancelled
+                )
             }
+        } onCancel: {
+            running.cancel()
         }
     }
 
@@ -100,6 +109,28 @@ final class DatabaseSession: Sendable {
             return Array(waiting.statements.values)
         }
         for fail in statements { fail(Closed()) }
+    }
+}
+
+/// The task of a guarded operation, cancelled with its caller (whichever comes first: the
+/// caller's cancellation, or the task's start).
+private final class RunningOperation: Sendable {
+    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func start(_ task: Task<Void, Never>, cancelled: Bool) {
+        let cancel = state.withLock { state in
+            state.task = task
+            return state.cancelled || cancelled
+        }
+        if cancel { task.cancel() }
+    }
+
+    func cancel() {
+        let task = state.withLock { state in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
     }
 }
 

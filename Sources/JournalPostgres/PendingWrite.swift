@@ -22,6 +22,15 @@ enum PendingWrite: Sendable {
     case clearCancel(runNo: Int64)
 
     /// Whether the write appends a record, and so takes the chain head's lock.
+    /// Whether other workers should hear of it at once (``WakeUpListener``): a run submitted, a
+    /// cancel requested.
+    var isNews: Bool {
+        switch self {
+        case .submit, .requestCancel: true
+        default: false
+        }
+    }
+
     var appendsRecord: Bool {
         switch self {
         case .submit, .append, .acquire: true

@@ -30,6 +30,7 @@ public final class PostgresJournal: JournalStore {
 
     let source: ConnectionSource
     let writer: PostgresWriter?
+    private let listener: WakeUpListener
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { Migration.postgres.last?.version ?? 0 }
@@ -65,6 +66,7 @@ public final class PostgresJournal: JournalStore {
         self.options = options
         self.source = source
         self.writer = writer
+        self.listener = WakeUpListener(location: location, logger: source.logger)
     }
 
     /// A shared store: other workers may hold live leases on other hosts.
@@ -75,8 +77,16 @@ public final class PostgresJournal: JournalStore {
         writer?.statistics ?? CommitStatistics()
     }
 
+    /// Hints of runs submitted and cancels requested by any writer of the database
+    /// (LISTEN/NOTIFY, ``WakeUpListener``), listened for from the first use on.
+    public var wakeUps: WakeUps? {
+        listener.start()
+        return listener.wakeUps
+    }
+
     /// Refuses new writes and lets go of the connections; writes already queued still commit.
     public func close() {
+        listener.stop()
         writer?.close()
         source.close()
     }

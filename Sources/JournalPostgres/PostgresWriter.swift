@@ -108,6 +108,10 @@ final class PostgresWriter: Sendable {
             let snapshot = try await read(for: writes, on: connection, logger: logger)
             let plan = BatchPlan(writes, over: snapshot)
             try await write(plan, on: connection, logger: logger)
+            if writes.contains(where: \.isNews) {
+                // Delivered to the listeners when the batch commits, not before.
+                try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_notify(\(WakeUpListener.channelSQL), '')"), logger: logger)
+            }
             try await connection.query("COMMIT", logger: logger)
             return plan.replies
         } catch {

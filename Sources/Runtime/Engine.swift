@@ -82,6 +82,13 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                         group.addTask { try await drive(run, checkCancel: checkCancel, with: driver) }
                     case .signalCancel(let number):
                         cancelSignals.signal(number)
+                    case .awaitWakeUp:
+                        if let wakeUps = journal.wakeUps, !wakeUps.isClosed {
+                            group.addTask {
+                                await wakeUps.next()
+                                return .wakeUp
+                            }
+                        }
                     case .armPoll(let at):
                         group.addTask { [clock] in
                             try? await clock.sleep(until: at)

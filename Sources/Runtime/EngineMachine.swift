@@ -40,6 +40,9 @@ struct EngineMachine: Sendable {
         /// The load asked for (candidates, cancel requests, unfinished runs) failed: the store
         /// cannot be reached. The engine tries again after a poll.
         case loadFailed(String)
+        /// The store hinted at news (a run submitted, a cancel requested), as waited for with
+        /// ``Action/awaitWakeUp``: look now, as at a poll.
+        case wakeUp
         /// The heartbeat timer armed with ``Action/armHeartbeat(at:)`` fired.
         case heartbeatDue
         /// The heartbeat asked for was written, or failed for `failure`.
@@ -63,6 +66,8 @@ struct EngineMachine: Sendable {
         case signalCancel(runNo: Int64)
         /// Feed ``Input/pollDue`` at this instant.
         case armPoll(at: Timestamp)
+        /// Feed ``Input/wakeUp`` at the store's next hint, if it gives hints (``WakeUps``).
+        case awaitWakeUp
         /// Keep every lease of this worker alive for a lease's time from the instant, in the
         /// background; the result comes back as ``Input/heartbeatDone(failure:)``.
         case heartbeat(at: Timestamp)
@@ -128,7 +133,7 @@ struct EngineMachine: Sendable {
 
     /// The first actions.
     mutating func start(now: Timestamp) -> [Action] {
-        var actions: [Action] = [.heartbeat(at: now)]
+        var actions: [Action] = [.heartbeat(at: now), .awaitWakeUp]
         fill(now: now, into: &actions)
         return actions
     }
@@ -189,6 +194,17 @@ struct EngineMachine: Sendable {
             } else {
                 fill(now: now, into: &actions)
             }
+        case (.waiting, .wakeUp):
+            // A poll come early: the poll timer stays armed, as the fallback for lost hints.
+            guard !stopping else { break }
+            actions.append(.awaitWakeUp)
+            exhausted = false
+            if !active.isEmpty {
+                phase = .pollingCancels
+                actions.append(.loadCancelRequests)
+            } else {
+                fill(now: now, into: &actions)
+            }
         case (.waiting, .skipped(let run)):
             active.remove(run.number)
             fill(now: now, into: &actions)
@@ -221,7 +237,7 @@ struct EngineMachine: Sendable {
             }
             fill(now: now, into: &actions)
         case (_, .candidates), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
-            (_, .pollDue), (_, .loadFailed), (_, .shutdown):
+            (_, .pollDue), (_, .wakeUp), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
             assertionFailure("input \(input) in phase \(phase)")

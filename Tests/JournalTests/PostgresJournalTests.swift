@@ -143,6 +143,29 @@ struct PostgresJournalTests {
         #expect(ended, "the statement waited for ever")
     }
 
+    @Test("hints: a run submitted or a cancel requested by another writer wakes a listening journal at once; the listener comes back after the server ends its session")
+    func wakeUpHints() async throws {
+        let location = try await TestPostgres.freshLocation()
+        var tagged = location
+        tagged.applicationName = "hinted-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let journal = try await PostgresJournal.open(tagged)
+        defer { journal.close() }
+        let other = try await PostgresJournal.open(location)
+        defer { other.close() }
+        let wakeUps = try #require(journal.wakeUps)
+        // Listening: the first hint says anything may have happened before.
+        #expect(await completes(within: 10) { await wakeUps.next() }, "the listener never started")
+
+        let run = try await other.submit(TestJobs.shell(), at: WallClock.now()).run
+        #expect(await completes(within: 5) { await wakeUps.next() }, "no hint of the submitted run")
+        _ = try await other.requestCancel(run: run.id.value, reason: "test", at: WallClock.now())
+        #expect(await completes(within: 5) { await wakeUps.next() }, "no hint of the cancel request")
+
+        try await TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(tagged.applicationName)'", at: location)
+        _ = try await other.submit(TestJobs.shell(), at: WallClock.now())
+        #expect(await completes(within: 10) { await wakeUps.next() }, "the listener did not come back")
+    }
+
     @Test("URLs: libpq's form, percent-encoded parts, TLS modes; the password never in the description; bad parts refused")
     func urls() throws {
         let location = try PostgresLocation(url: "postgresql://ops%40acme:p%3Ass@db.internal:6432/runs?sslmode=verify-full&sslrootcert=/ca.pem", environment: [:])

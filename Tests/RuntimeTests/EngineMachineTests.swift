@@ -49,6 +49,7 @@ struct EngineMachineTests {
             case .drive(let run, let checkCancel): "drive \(run.number)\(checkCancel ? " checkCancel" : "")"
             case .signalCancel(let number): "signalCancel \(number)"
             case .armPoll(let at): "armPoll +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
+            case .awaitWakeUp: "awaitWakeUp"
             case .heartbeat(let at): "heartbeat +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
             case .armHeartbeat(let at): "armHeartbeat +\(at.milliseconds - EngineMachineTests.t0.milliseconds)"
             case .stopDrivers: "stopDrivers"
@@ -60,7 +61,7 @@ struct EngineMachineTests {
     @Test("takes runs up to the limit, polls while they run, and returns once idle")
     func drivesUntilIdle() {
         var step = Step(Self.options())
-        #expect(step.start() == ["heartbeat +0", "loadCandidates 4"])
+        #expect(step.start() == ["heartbeat +0", "awaitWakeUp", "loadCandidates 4"])
         #expect(step.feed(.candidates([Self.summary(1), Self.summary(2)])) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == [])
@@ -175,6 +176,33 @@ struct EngineMachineTests {
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([])).first == "drive 1")
         #expect(step.engine.summary.interrupted == 1)
+    }
+
+    @Test("a hint from the store is a poll come early: an idle engine refills at once, a busy one reads cancel requests; the poll timer stays armed")
+    func wakeUps() {
+        var step = Step(Self.options(concurrency: 2, untilIdle: false))
+        _ = step.start()
+        _ = step.feed(.candidates([]))
+        #expect(step.feed(.cancelRequests([])) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([])) == ["armPoll +100"])
+        // A run was submitted: looked for now, not at the poll.
+        #expect(step.feed(.wakeUp) == ["awaitWakeUp", "loadCandidates 4"])
+        _ = step.feed(.candidates([Self.summary(1)]))
+        #expect(step.feed(.cancelRequests([])) == ["drive 1"])
+        // A cancel was requested while run 1 runs: its driver is told now.
+        #expect(step.feed(.wakeUp) == ["awaitWakeUp", "loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([1])) == ["signalCancel 1", "loadCandidates 4"])
+        _ = step.feed(.candidates([]))
+        _ = step.feed(.cancelRequests([1]))
+        // The poll armed before the hints still comes.
+        step.now = Self.t0.adding(milliseconds: 100)
+        #expect(step.feed(.pollDue) == ["loadCancelRequests"])
+        // A stopping engine waits for no more hints.
+        #expect(step.feed(.cancelRequests([1])) == ["signalCancel 1", "loadCandidates 4"])
+        _ = step.feed(.candidates([]))
+        _ = step.feed(.cancelRequests([1]))
+        #expect(step.feed(.shutdown).first == "stopDrivers")
+        #expect(step.feed(.wakeUp).isEmpty)
     }
 
     @Test("an interrupted run is driven by one driver at a time: a refill that returns it (its lease ran out while the store was away) leaves it to the retake")

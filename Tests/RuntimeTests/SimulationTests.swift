@@ -305,7 +305,8 @@ struct Simulation {
                     inbox.append(.heartbeatDone(failure: nil))
                 case .armHeartbeat(let at):
                     heartbeatAt = at
-                case .stopDrivers, .finish:
+                case .awaitWakeUp, .stopDrivers, .finish:
+                    // The simulated store gives no hints: news is found by polling.
                     break
                 }
             }
