@@ -123,11 +123,13 @@ struct EngineMachine: Sendable {
     private var retakesDue: [RunRef] = []
     private var awaitingRetake: Set<Int64> = []
     private var polling = false
+    private var jitter: PollJitter
     private(set) var stopping = false
 
     /// An engine machine with these options; `swept` is what the orphan sweep ended.
     init(options: EngineOptions, swept: [String] = []) {
         self.options = options
+        self.jitter = PollJitter(owner: options.owner)
         summary.swept = swept
     }
 
@@ -322,7 +324,8 @@ struct EngineMachine: Sendable {
     private mutating func armPoll(starved: Bool, now: Timestamp, into actions: inout [Action]) {
         if !polling, starved || active.count >= options.concurrency {
             polling = true
-            actions.append(.armPoll(at: now.adding(milliseconds: options.pollMilliseconds)))
+            let interval = options.pollMilliseconds.addingSaturated(jitter.next(upTo: options.pollJitterMilliseconds))
+            actions.append(.armPoll(at: now.adding(milliseconds: interval)))
         }
         phase = .waiting
     }

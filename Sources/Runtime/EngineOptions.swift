@@ -9,6 +9,9 @@ public struct EngineOptions: Sendable {
     public var leaseMilliseconds: Int64
     /// How often to look for new or abandoned runs and for cancel requests, in milliseconds.
     public var pollMilliseconds: Int64
+    /// Up to this much is added to each poll interval, in milliseconds: a different sequence
+    /// for each worker (seeded by ``owner``), so that many workers' polls do not fall together.
+    public var pollJitterMilliseconds: Int64
     /// Return once no run can make progress instead of waiting for new ones.
     public var untilIdle: Bool
     /// Whether this engine is the only one that can drive the journal's runs: it holds the
@@ -23,6 +26,7 @@ public struct EngineOptions: Sendable {
         concurrency: Int = 64,
         leaseMilliseconds: Int64 = 15_000,
         pollMilliseconds: Int64 = 250,
+        pollJitterMilliseconds: Int64 = 0,
         untilIdle: Bool = false,
         exclusive: Bool = false
     ) {
@@ -30,6 +34,7 @@ public struct EngineOptions: Sendable {
         self.concurrency = concurrency
         self.leaseMilliseconds = leaseMilliseconds
         self.pollMilliseconds = pollMilliseconds
+        self.pollJitterMilliseconds = pollJitterMilliseconds
         self.untilIdle = untilIdle
         self.exclusive = exclusive
     }

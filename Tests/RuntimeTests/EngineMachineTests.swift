@@ -205,6 +205,34 @@ struct EngineMachineTests {
         #expect(step.feed(.wakeUp).isEmpty)
     }
 
+    @Test("poll jitter: each poll comes 0 to the jitter later, a sequence of its own for each worker, the same in every replay")
+    func pollJitter() {
+        func polls(owner: String) -> [Int64] {
+            var options = Self.options(concurrency: 1, untilIdle: false)
+            options.owner = owner
+            options.pollJitterMilliseconds = 50
+            var step = Step(options)
+            _ = step.start()
+            _ = step.feed(.candidates([]))
+            _ = step.feed(.cancelRequests([]))
+            var armed: [Int64] = []
+            for round in 0..<20 {
+                let actions = round == 0 ? step.feed(.unfinished([])) : step.feed(.pollDue) + step.feed(.candidates([])) + step.feed(.cancelRequests([])) + step.feed(.unfinished([]))
+                for action in actions where action.hasPrefix("armPoll +") {
+                    armed.append(Int64(action.dropFirst("armPoll +".count))! - step.now.milliseconds + Self.t0.milliseconds)
+                }
+                step.now = step.now.adding(milliseconds: 1000)
+            }
+            return armed
+        }
+        let first = polls(owner: "host-a:1:x")
+        #expect(first.count == 20)
+        #expect(first.allSatisfy { (100...150).contains($0) }, "\(first)")
+        #expect(Set(first).count > 5, "\(first)")
+        #expect(polls(owner: "host-a:1:x") == first)
+        #expect(polls(owner: "host-b:1:x") != first)
+    }
+
     @Test("an interrupted run is driven by one driver at a time: a refill that returns it (its lease ran out while the store was away) leaves it to the retake")
     func interruptedRunOneDriver() {
         var step = Step(Self.options(concurrency: 2, untilIdle: true))

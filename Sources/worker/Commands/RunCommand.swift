@@ -57,6 +57,8 @@ struct RunCommand: AsyncParsableCommand {
                     owner: Self.ownerName(),
                     concurrency: concurrency,
                     leaseMilliseconds: Int64(leaseSeconds) * 1000,
+                    // Workers sharing a journal poll at 250-350 ms, each its own sequence.
+                    pollJitterMilliseconds: journal.ownsExclusively ? 0 : 100,
                     untilIdle: untilIdle,
                     // On the embedded store this worker holds the owner lock, so leases left in it
                     // are dead; on a shared store other workers may be alive.
