@@ -13,7 +13,7 @@ import Synchronization
 /// unknown, as with any lost connection). One watch per connection, one task per use: the
 /// statements of a use are sent as they are (``query(_:logger:)``).
 final class DatabaseSession: Sendable {
-    /// A statement was still waiting when the session's connection closed.
+    /// A use of the session was still waiting when its connection closed.
     struct Closed: Error, CustomStringConvertible {
         var description: String { "the connection closed before the statement was answered" }
     }
@@ -21,8 +21,8 @@ final class DatabaseSession: Sendable {
     private struct Waiting: ~Copyable {
         var closed = false
         var nextID = 0
-        /// What fails each statement still waiting, by its id.
-        var statements: [Int: @Sendable (any Error) -> Void] = [:]
+        /// What fails each use still waiting, by its id.
+        var uses: [Int: @Sendable (any Error) -> Void] = [:]
     }
 
     /// The connection.
@@ -56,7 +56,7 @@ final class DatabaseSession: Sendable {
                 let id: Int? = waiting.withLock { waiting in
                     guard !waiting.closed else { return nil }
                     defer { waiting.nextID += 1 }
-                    waiting.statements[waiting.nextID] = { answer.give(.failure($0)) }
+                    waiting.uses[waiting.nextID] = { answer.give(.failure($0)) }
                     return waiting.nextID
                 }
                 guard let id else {
@@ -71,7 +71,7 @@ final class DatabaseSession: Sendable {
                         } catch {
                             result = .failure(error)
                         }
-                        _ = self.waiting.withLock { $0.statements.removeValue(forKey: id) }
+                        _ = self.waiting.withLock { $0.uses.removeValue(forKey: id) }
                         answer.give(result)
                     },
                     cancelled: Task.isCancelled
@@ -103,12 +103,12 @@ final class DatabaseSession: Sendable {
     }
 
     private func connectionClosed() {
-        let statements = waiting.withLock { waiting in
+        let uses = waiting.withLock { waiting in
             waiting.closed = true
-            defer { waiting.statements = [:] }
-            return Array(waiting.statements.values)
+            defer { waiting.uses = [:] }
+            return Array(waiting.uses.values)
         }
-        for fail in statements { fail(Closed()) }
+        for fail in uses { fail(Closed()) }
     }
 }
 
