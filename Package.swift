@@ -137,6 +137,7 @@ let package = Package(
             name: "RunStateMachineTests",
             dependencies: [
                 "RunStateMachine",
+                "SystemSupport",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -160,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Journal", "RunStateMachine", "Effects", "Benchmarks", "TestSupport", "runlog-supervisor"]
+            dependencies: ["Runtime", "Journal", "RunStateMachine", "Effects", "Benchmarks", "SystemSupport", "TestSupport", "runlog-supervisor"]
         ),
 .testTarget(
             name: "EffectsTests",
@@ -172,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Effects", "Journal", "JournalPostgres", "RunStateMachine", "Failpoints", "TestSupport", "worker", "runlog-supervisor"]
+            dependencies: ["Effects", "Journal", "JournalPostgres", "RunStateMachine", "Failpoints", "SystemSupport", "TestSupport", "worker", "runlog-supervisor"]
         ),
         .target(
             name: "FuzzChecks",

@@ -21,7 +21,6 @@ enum PendingWrite: Sendable {
     /// Delete a cancel request.
     case clearCancel(runNo: Int64)
 
-    /// Whether the write appends a record, and so takes the chain head's lock.
     /// Whether other workers should hear of it at once (``WakeUpListener``): a run submitted, a
     /// cancel requested.
     var isNews: Bool {
@@ -31,6 +30,7 @@ enum PendingWrite: Sendable {
         }
     }
 
+    /// Whether the write appends a record, and so takes the chain head's lock.
     var appendsRecord: Bool {
         switch self {
         case .submit, .append, .acquire: true

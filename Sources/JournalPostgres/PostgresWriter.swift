@@ -108,10 +108,6 @@ final class PostgresWriter: Sendable {
             let snapshot = try await read(for: writes, on: connection, logger: logger)
             let plan = BatchPlan(writes, over: snapshot)
             try await write(plan, on: connection, logger: logger)
-            if writes.contains(where: \.isNews) {
-                // Delivered to the listeners when the batch commits, not before.
-                try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_notify(\(WakeUpListener.channelSQL), '')"), logger: logger)
-            }
             try await connection.query("COMMIT", logger: logger)
             return plan.replies
         } catch {
@@ -125,11 +121,14 @@ final class PostgresWriter: Sendable {
     private static func read(for writes: [PendingWrite], on connection: DatabaseSession, logger: Logger) async throws -> BatchSnapshot {
         var snapshot = BatchSnapshot()
         let appends = writes.contains { $0.appendsRecord }
+        // A batch with news notifies the listeners in its first statement, no round trip of its
+        // own: NOTIFY is delivered when the transaction commits, and not at all if it rolls back.
+        let notify = writes.contains { $0.isNews } ? ", pg_notify(\(WakeUpListener.channelSQL), '')" : ""
         let clock = try await connection.query(
             PostgresQuery(
                 unsafeSQL: appends
-                    ? "SELECT seq, hash, (extract(epoch FROM clock_timestamp()) * 1000)::int8 FROM chain_head FOR UPDATE"
-                    : "SELECT 0::int8, ''::bytea, (extract(epoch FROM clock_timestamp()) * 1000)::int8"
+                    ? "SELECT seq, hash, (extract(epoch FROM clock_timestamp()) * 1000)::int8\(notify) FROM chain_head FOR UPDATE"
+                    : "SELECT 0::int8, ''::bytea, (extract(epoch FROM clock_timestamp()) * 1000)::int8\(notify)"
             ),
             logger: logger
         )

@@ -18,8 +18,8 @@ final class WakeUpListener: Sendable {
     let wakeUps = WakeUps()
     private let location: PostgresLocation
     private let logger: Logger
-    private let task = Mutex<Task<Void, Never>?>(nil)
-    private let stopped = Mutex(false)
+    /// The listening task, once started; whether the listener was stopped.
+    private let state = Mutex<(task: Task<Void, Never>?, stopped: Bool)>((nil, false))
 
     init(location: PostgresLocation, logger: Logger) {
         self.location = location
@@ -28,16 +28,19 @@ final class WakeUpListener: Sendable {
 
     /// Starts listening, once.
     func start() {
-        task.withLock { task in
-            guard task == nil, !stopped.withLock({ $0 }) else { return }
-            task = Task { [self] in await listen() }
+        state.withLock { state in
+            guard state.task == nil, !state.stopped else { return }
+            state.task = Task { [self] in await listen() }
         }
     }
 
     /// Stops listening and closes the signal.
     func stop() {
-        stopped.withLock { $0 = true }
-        task.withLock { $0 }?.cancel()
+        let task = state.withLock { state in
+            state.stopped = true
+            return state.task
+        }
+        task?.cancel()
         wakeUps.close()
     }
 

@@ -1,7 +1,8 @@
 import PropertyBased
 import RunStateMachine
-import Testing
+import SystemSupport
 import TestSupport
+import Testing
 
 /// Drives a sandbox-job run with events chosen from a list of random numbers: mostly plausible
 /// outcomes of what the state awaits (successes and failures), timers when due, and now and then

@@ -2,8 +2,9 @@ import Foundation
 import Journal
 import RunStateMachine
 @testable import Runtime
-import Testing
+import SystemSupport
 import TestSupport
+import Testing
 
 /// The deterministic simulation of the runtime: seeded runs, a seeded outside world, and crashes
 /// (every in-memory state dropped; the next worker takes the runs over once their leases expire

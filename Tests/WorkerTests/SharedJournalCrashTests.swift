@@ -1,7 +1,8 @@
 import Failpoints
 import Foundation
-import Testing
+import SystemSupport
 import TestSupport
+import Testing
 
 /// Three `worker run` processes of the built binary on one PostgreSQL journal, killed with
 /// SIGKILL at random instants and at the named failpoints and restarted, while they share 60

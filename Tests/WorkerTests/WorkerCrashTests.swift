@@ -1,7 +1,8 @@
 import Failpoints
 import Foundation
-import Testing
+import SystemSupport
 import TestSupport
+import Testing
 
 /// The built `worker` binary, killed with SIGKILL at each named failpoint and at random instants,
 /// restarted until idle. Afterwards every run succeeded, every non-idempotent step ran exactly

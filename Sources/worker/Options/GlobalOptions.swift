@@ -46,7 +46,7 @@ struct GlobalOptions: ParsableArguments {
     static func openJournal(_ location: String, role: JournalOptions.Role = .owner, secrets: SecretStore = .environment) async throws(JournalError) -> any JournalStore {
         if PostgresLocation.isURL(location) {
             var environment = PostgresLocation.processEnvironment()
-            environment["PGPASSWORD"] = try? secrets.resolve([Self.passwordSecret]).get()[Self.passwordSecret]
+            environment[Self.passwordSecret] = try? secrets.resolve([Self.passwordSecret]).get()[Self.passwordSecret]
             return try await PostgresJournal.open(try PostgresLocation(url: location, environment: environment), options: JournalOptions(role: role))
         }
         return try SQLiteJournal.open(path: location, options: JournalOptions(role: role))
