@@ -54,6 +54,13 @@ public protocol JournalStore: Sendable {
     ///   ``JournalError/Code/runFinished`` or ``JournalError/Code/unknownRun``.
     func acquireLease(run: RunID, owner: String, ttlMilliseconds: Int64, at: Timestamp, takingOver: Bool) async throws(JournalError) -> Lease
 
+    /// Takes up to `request.limit` runnable runs under leases at their next fencing epochs, in
+    /// one durable write, the runs leased before (interrupted) first, then the oldest: each run
+    /// goes to one claimer, and claimers on a shared store do not wait for each other (runs
+    /// another claim is taking are passed over, not waited for). See ``ClaimRequest`` for which
+    /// runs are runnable.
+    func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease]
+
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now, in one write
     /// however many runs it drives: a lease lives until the later of its own expiry (set when it
     /// was taken) and its owner's last heartbeat's. Now is the store's clock: for the embedded

@@ -22,9 +22,7 @@ extension SQLiteJournal {
         at: Timestamp,
         takingOver: Bool = false
     ) async throws(JournalError) -> Lease {
-        let payload = JSONValue.object(["owner": .string(owner), "ttlMs": .int(ttlMilliseconds)]).canonicalBytes
-        let expires = at.adding(milliseconds: ttlMilliseconds)
-        return try await write { context throws(SQLiteError) in
+        try await write { context throws(SQLiteError) in
             let select = try context.connection.statement(
                 built: """
                 SELECT runs.run_no, run_heads.terminal, run_heads.lease_epoch, run_heads.last_run_seq, leases.owner,
@@ -45,47 +43,106 @@ extension SQLiteJournal {
             guard select.int64(2) < Int64.max, select.int(3) < Int.max else {
                 return .failure(JournalError(.corrupt, "the run's lease epoch or record count is at the 64-bit limit; run 'worker verify'", run: run))
             }
-            let epoch = select.int64(2) + 1
-            let runSeq = select.int(3) + 1
-            let previous = select.int64(6)
+            let head = LeasedHead(number: number, epoch: select.int64(2), runSeq: select.int(3), lastSeq: select.int64(6))
             if !takingOver, let holder = select.optionalText(4), holder != owner, select.int64(5) > at.milliseconds {
                 let until = Timestamp(milliseconds: select.int64(5))
                 return .failure(JournalError(.leaseHeld, "\(holder) holds the run's lease until \(until)", run: run))
             }
-            let update = try context.connection.statement(
-                "UPDATE run_heads SET lease_epoch = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4 WHERE run_no = ?5"
-            )
-            update.bind(1, epoch)
-            update.bind(2, runSeq)
-            update.bind(3, context.nextSeq)
-            update.bind(4, at.milliseconds)
-            update.bind(5, number)
-            try update.run()
-            let receipt = try context.appendRecord(
-                runNo: number,
-                runSeq: runSeq,
-                runPrev: previous,
-                kind: .lease,
-                epoch: epoch,
-                at: at,
-                event: payload,
-                state: nil,
-                intents: nil,
-                abandons: nil,
-                answers: nil
-            )
-            let upsert = try context.connection.statement(
-                "INSERT OR REPLACE INTO leases (run_no, owner, epoch, expires_ms) VALUES (?1, ?2, ?3, ?4)"
-            )
-            upsert.bind(1, number)
-            upsert.bind(2, owner)
-            upsert.bind(3, epoch)
-            upsert.bind(4, expires.milliseconds)
-            try upsert.run()
-            return .success(
-                Lease(run: RunRef(id: run, number: number), owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq, seq: receipt.seq)
-            )
+            return .success(try Self.lease(RunRef(id: run, number: number), head: head, owner: owner, ttlMilliseconds: ttlMilliseconds, at: at, in: &context))
         }
+    }
+
+    /// Claims runnable runs in one write; see ``JournalStore/claim(_:)``. The embedded store has
+    /// one writer, so no two claims ever meet. A run whose row cannot be leased (a malformed id,
+    /// an epoch at the 64-bit limit) is passed over: `worker verify` names it.
+    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease] {
+        guard request.limit > 0 else { return [] }
+        return try await write { context throws(SQLiteError) in
+            // Runs the claim leaves alone are read too, and passed over here.
+            let select = try context.connection.statement(
+                built: """
+                SELECT runs.run_no, runs.run_id, run_heads.lease_epoch, run_heads.last_run_seq, run_heads.last_seq
+                FROM \(Self.summarySource(schema: Self.schemaVersion))
+                WHERE run_heads.terminal = 0
+                  AND (leases.owner IS NULL OR leases.owner = ?1 OR \(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2)
+                ORDER BY run_heads.lease_epoch = 0, runs.run_no LIMIT ?3
+                """
+            )
+            select.bind(1, request.owner)
+            select.bind(2, request.takingOver ? Int64.max : request.at.milliseconds)
+            select.bind(3, request.limit.addingSaturated(request.excluding.count).addingSaturated(request.unchangedSince.count))
+            var found: [(RunRef, LeasedHead)] = []
+            do {
+                defer { select.reset() }
+                while found.count < request.limit, try select.step() {
+                    let head = LeasedHead(number: select.int64(0), epoch: select.int64(2), runSeq: select.int(3), lastSeq: select.int64(4))
+                    guard !request.leavesAlone(runNo: head.number, lastSeq: head.lastSeq), head.epoch < Int64.max, head.runSeq < Int.max,
+                        let id = RunID(select.text(1))
+                    else { continue }
+                    found.append((RunRef(id: id, number: head.number), head))
+                }
+            }
+            var leases: [Lease] = []
+            leases.reserveCapacity(found.count)
+            for (run, head) in found {
+                leases.append(try Self.lease(run, head: head, owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at, in: &context))
+            }
+            return .success(leases)
+        }
+    }
+
+    /// What taking a run's lease reads of its head.
+    private struct LeasedHead {
+        var number: Int64
+        var epoch: Int64
+        var runSeq: Int
+        var lastSeq: Int64
+    }
+
+    /// Takes the lease: a lease record at the next epoch, the head moved on, the `leases` row.
+    private static func lease(
+        _ run: RunRef,
+        head: LeasedHead,
+        owner: String,
+        ttlMilliseconds: Int64,
+        at: Timestamp,
+        in context: inout WriteContext
+    ) throws(SQLiteError) -> Lease {
+        let payload = JSONValue.object(["owner": .string(owner), "ttlMs": .int(ttlMilliseconds)]).canonicalBytes
+        let expires = at.adding(milliseconds: ttlMilliseconds)
+        let epoch = head.epoch + 1
+        let runSeq = head.runSeq + 1
+        let update = try context.connection.statement(
+            "UPDATE run_heads SET lease_epoch = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4 WHERE run_no = ?5"
+        )
+        update.bind(1, epoch)
+        update.bind(2, runSeq)
+        update.bind(3, context.nextSeq)
+        update.bind(4, at.milliseconds)
+        update.bind(5, head.number)
+        try update.run()
+        let receipt = try context.appendRecord(
+            runNo: head.number,
+            runSeq: runSeq,
+            runPrev: head.lastSeq,
+            kind: .lease,
+            epoch: epoch,
+            at: at,
+            event: payload,
+            state: nil,
+            intents: nil,
+            abandons: nil,
+            answers: nil
+        )
+        let upsert = try context.connection.statement(
+            "INSERT OR REPLACE INTO leases (run_no, owner, epoch, expires_ms) VALUES (?1, ?2, ?3, ?4)"
+        )
+        upsert.bind(1, head.number)
+        upsert.bind(2, owner)
+        upsert.bind(3, epoch)
+        upsert.bind(4, expires.milliseconds)
+        try upsert.run()
+        return Lease(run: run, owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq, seq: receipt.seq)
     }
 
     /// Whether this process holds the journal's owner lock, which every worker takes: then

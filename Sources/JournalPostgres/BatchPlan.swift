@@ -76,6 +76,7 @@ struct BatchPlan: Sendable {
         case .submit(let submit): submitted(submit, at: index)
         case .append(let request): appended(request)
         case .acquire(let request): leased(request)
+        case .claim(let request): claimed(request, at: index)
         case .heartbeat(let owner, let ttl): beat(owner, until: snapshot.nowMilliseconds.addingSaturated(ttl))
         case .retire(let owner): beat(owner, until: 0)
         case .release(let lease): released(lease)
@@ -170,30 +171,48 @@ struct BatchPlan: Sendable {
             let left = lease.liveUntil - snapshot.nowMilliseconds
             return .failure(JournalError(.leaseHeld, "\(lease.owner) holds the run's lease for another \(left) ms", run: run))
         }
+        return .success(.leased(lease(&head, of: RunRef(id: run, number: head.runNo), owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at)))
+    }
+
+    /// Leases the runs the claim found and locked, unless the writes before it in the batch
+    /// changed them (finished one, leased one to another live owner). A run whose row cannot be
+    /// leased (a malformed id, an epoch at the 64-bit limit) is passed over: `worker verify`
+    /// names it.
+    private mutating func claimed(_ request: ClaimRequest, at index: Int) -> Result<WriteReply, JournalError> {
+        var leases: [Lease] = []
+        for number in snapshot.claimed[index] ?? [] {
+            guard var head = snapshot.heads[number], !head.terminal, head.leaseEpoch < Int64.max, head.lastRunSeq < Int.max,
+                !request.leavesAlone(runNo: number, lastSeq: head.lastSeq),
+                request.mayTake(leaseOf: head.lease?.owner, liveUntil: head.lease?.liveUntil ?? 0, now: snapshot.nowMilliseconds),
+                let id = RunID(head.runID)
+            else { continue }
+            leases.append(lease(&head, of: RunRef(id: id, number: number), owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at))
+        }
+        return .success(.claimed(leases))
+    }
+
+    /// Takes the run's lease at the next epoch: a lease record, the head moved on, the lease row.
+    private mutating func lease(_ head: inout BatchSnapshot.Head, of run: RunRef, owner: String, ttlMilliseconds: Int64, at: Timestamp) -> Lease {
         let epoch = head.leaseEpoch + 1
         let runSeq = head.lastRunSeq + 1
-        let payload = JSONValue.object(["owner": .string(request.owner), "ttlMs": .int(request.ttlMilliseconds)]).canonicalBytes
+        let payload = JSONValue.object(["owner": .string(owner), "ttlMs": .int(ttlMilliseconds)]).canonicalBytes
         let receipt = append(
-            runNo: head.runNo, runSeq: runSeq, runPrev: head.lastSeq, kind: .lease, epoch: epoch, at: request.at,
+            runNo: head.runNo, runSeq: runSeq, runPrev: head.lastSeq, kind: .lease, epoch: epoch, at: at,
             event: payload, state: nil, intents: nil, abandons: nil, answers: nil
         )
         head.leaseEpoch = epoch
         head.lastRunSeq = runSeq
         head.lastSeq = receipt.seq
-        head.updatedMilliseconds = request.at.milliseconds
-        head.lease = BatchSnapshot.LeaseRow(owner: request.owner, epoch: epoch, expiresMilliseconds: snapshot.nowMilliseconds.addingSaturated(request.ttlMilliseconds))
+        head.updatedMilliseconds = at.milliseconds
+        head.lease = BatchSnapshot.LeaseRow(owner: owner, epoch: epoch, expiresMilliseconds: snapshot.nowMilliseconds.addingSaturated(ttlMilliseconds))
         keep(head)
-        return .success(
-            .leased(
-                Lease(
-                    run: RunRef(id: run, number: head.runNo),
-                    owner: request.owner,
-                    epoch: epoch,
-                    expiresAt: request.at.adding(milliseconds: request.ttlMilliseconds),
-                    runSeq: runSeq,
-                    seq: receipt.seq
-                )
-            )
+        return Lease(
+            run: run,
+            owner: owner,
+            epoch: epoch,
+            expiresAt: at.adding(milliseconds: ttlMilliseconds),
+            runSeq: runSeq,
+            seq: receipt.seq
         )
     }
 

@@ -48,6 +48,8 @@ struct BatchSnapshot: Sendable {
     var created: [Int: Int64] = [:]
     /// The runs holding the batch's idempotency keys that its submits did not create.
     var keyed: [String: KeyedRun] = [:]
+    /// The runs each claim found runnable and locked, by the claim's position in the batch.
+    var claimed: [Int: [Int64]] = [:]
     /// The heads of the runs the batch touches, by run number.
     var heads: [Int64: Head] = [:]
     /// The numbers of those runs, by run id.

@@ -10,6 +10,8 @@ enum PendingWrite: Sendable {
     case append(AppendRequest)
     /// Take a run's lease at the next epoch.
     case acquire(LeaseRequest)
+    /// Take runnable runs' leases, passing over those other batches are taking.
+    case claim(ClaimRequest)
     /// Keep every lease of a worker alive for a duration on the database's clock.
     case heartbeat(owner: String, ttlMilliseconds: Int64)
     /// Let every lease of a worker go, and its heartbeat.
@@ -33,7 +35,7 @@ enum PendingWrite: Sendable {
     /// Whether the write appends a record, and so takes the chain head's lock.
     var appendsRecord: Bool {
         switch self {
-        case .submit, .append, .acquire: true
+        case .submit, .append, .acquire, .claim: true
         case .heartbeat, .retire, .release, .requestCancel, .clearCancel: false
         }
     }
@@ -44,7 +46,7 @@ enum PendingWrite: Sendable {
         case .append(let request): (request.run.number, nil)
         case .acquire(let request): (nil, request.run)
         case .release(let lease): (lease.run.number, nil)
-        case .submit, .heartbeat, .retire, .requestCancel, .clearCancel: nil
+        case .submit, .claim, .heartbeat, .retire, .requestCancel, .clearCancel: nil
         }
     }
 }
@@ -68,5 +70,6 @@ enum WriteReply: Sendable {
     case submitted(SubmitResult)
     case appended(JournalReceipt)
     case leased(Lease)
+    case claimed([Lease])
     case done
 }

@@ -35,6 +35,15 @@ extension PostgresJournal {
         return lease
     }
 
+    /// Claims runnable runs in the next batch; see ``JournalStore/claim(_:)``. Rows another
+    /// worker's batch has locked are passed over (`FOR UPDATE SKIP LOCKED`), and whether a
+    /// lease has run out is judged by the database's clock.
+    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease] {
+        guard request.limit > 0 else { return [] }
+        guard case .claimed(let leases) = try await write(.claim(request)) else { throw Self.unexpectedReply }
+        return leases
+    }
+
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now on the database's
     /// clock: one `workers` row written (in the next batch), however many runs it drives.
     public func heartbeat(owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError) {

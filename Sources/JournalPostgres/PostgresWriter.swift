@@ -140,6 +140,12 @@ final class PostgresWriter: Sendable {
         }
         try await insertRuns(for: writes, into: &snapshot, on: connection, logger: logger)
         var numbers: [Int64] = []
+        for (index, write) in writes.enumerated() {
+            guard case .claim(let request) = write, request.limit > 0 else { continue }
+            let found = try await claimable(request, passingOver: numbers, now: snapshot.nowMilliseconds, on: connection, logger: logger)
+            snapshot.claimed[index] = found
+            numbers += found
+        }
         var ids: [String] = []
         for write in writes {
             guard let run = write.lockedRun else { continue }
@@ -191,6 +197,55 @@ final class PostgresWriter: Sendable {
             }
         }
         return snapshot
+    }
+
+    /// Finds and locks the runs a claim takes: the runnable runs leased before (interrupted)
+    /// first, then the never leased, each in run order, passing over rows another transaction
+    /// has locked (`SKIP LOCKED`: concurrent claimers split the runs instead of queueing on the
+    /// same rows) and those an earlier claim of this batch took. Whether a lease has run out is
+    /// judged at `now`, the batch's reading of the database's clock.
+    private static func claimable(
+        _ request: ClaimRequest,
+        passingOver taken: [Int64],
+        now: Int64,
+        on connection: DatabaseSession,
+        logger: Logger
+    ) async throws -> [Int64] {
+        var binds = PostgresBindings(capacity: 7)
+        binds.append(Int64(request.limit))
+        binds.append(request.owner)
+        binds.append(request.takingOver)
+        binds.append(now)
+        binds.append(PostgresArray(int8: Array(request.excluding) + taken))
+        binds.append(PostgresArray(int8: Array(request.unchangedSince.keys)))
+        binds.append(PostgresArray(int8: Array(request.unchangedSince.values)))
+        let condition = """
+            NOT h.terminal AND (l.owner IS NULL OR l.owner = $2 OR $3 OR \(PostgresJournal.leaseExpiry) <= $4)
+            AND NOT h.run_no = ANY($5::int8[])
+            AND NOT EXISTS (SELECT 1 FROM unnest($6::int8[], $7::int8[]) AS p(run_no, last_seq) WHERE p.run_no = h.run_no AND p.last_seq = h.last_seq)
+            """
+        let source = "run_heads h LEFT JOIN leases l ON l.run_no = h.run_no LEFT JOIN workers w ON w.owner = l.owner"
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH earlier AS (
+                        SELECT h.run_no FROM \(source) WHERE h.lease_epoch > 0 AND \(condition)
+                        ORDER BY h.run_no LIMIT $1 FOR UPDATE OF h SKIP LOCKED
+                    ), fresh AS (
+                        SELECT h.run_no FROM \(source) WHERE h.lease_epoch = 0 AND \(condition)
+                        ORDER BY h.run_no LIMIT $1 - (SELECT count(*) FROM earlier) FOR UPDATE OF h SKIP LOCKED
+                    )
+                    SELECT run_no FROM earlier UNION ALL SELECT run_no FROM fresh
+                    """,
+                binds: binds
+            ),
+            logger: logger
+        )
+        var found: [Int64] = []
+        for try await row in rows {
+            found.append(try PostgresRowReader(row).int64(0))
+        }
+        return found
     }
 
     /// Inserts a `runs` row for every submit whose key and id are free, and reads the runs that

@@ -2,8 +2,8 @@ import Journal
 import Logging
 import RunStateMachine
 
-/// The runtime engine: takes runnable runs from the journal under leases and drives each with a
-/// ``RunDriver``, up to a concurrency limit.
+/// The runtime engine: claims runnable runs from the journal (leased to it in one write) and
+/// drives each with a ``RunDriver``, up to a concurrency limit.
 ///
 /// A run is runnable when it is unfinished and no live lease holds it, so runs of a worker that
 /// died are taken over once their leases expire, and recovered. The engine returns when its task
@@ -43,9 +43,6 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
 
     /// Takes and drives runs; see the type's documentation for when it returns.
     ///
-    /// Each driver task takes its run's lease itself, so the leases of many runs share group
-    /// commits.
-    ///
     /// - Throws: ``JournalError`` if the journal fails (the worker should exit and let the next
     ///   start recover).
     public func run() async throws -> EngineSummary {
@@ -72,14 +69,18 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 var reply: Input?
                 for action in actions {
                     switch action {
-                    case .loadCandidates(let limit, let at):
-                        reply = try await load { .candidates(try await journal.runnable(at: at, limit: limit, ignoringLeases: options.exclusive)) }
+                    case .claim(let request):
+                        reply = try await load { .claimed(try await journal.claim(request)) }
                     case .loadCancelRequests:
                         reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
                     case .loadUnfinished:
                         reply = try await load { .unfinished(try await journal.runs(.unfinished, limit: 10_000)) }
-                    case .drive(let run, let checkCancel):
-                        group.addTask { try await drive(run, checkCancel: checkCancel, with: driver) }
+                    case .drive(let lease, let checkCancel):
+                        group.addTask { try await drive(lease, checkCancel: checkCancel, with: driver) }
+                    case .retake(let run, let checkCancel):
+                        group.addTask { try await retake(run, checkCancel: checkCancel, with: driver) }
+                    case .release(let lease):
+                        try? await journal.releaseLease(lease)
                     case .signalCancel(let number):
                         cancelSignals.signal(number)
                     case .awaitWakeUp:
@@ -133,7 +134,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         }
     }
 
-    /// Reads what `read` reads; a store that cannot be reached is the machine's to handle
+    /// Claims or reads what `read` does; a store that cannot be reached is the machine's to handle
     /// (``EngineMachine/Input/loadFailed(_:)``), any other failure the worker's.
     private func load(_ read: () async throws -> Input) async throws -> Input {
         do {
@@ -144,11 +145,11 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         }
     }
 
-    /// Takes the run's lease and drives it.
+    /// Takes the run's lease again and drives it.
     ///
     /// - Throws: ``JournalError`` if the journal fails, other than by being out of reach (the
     ///   run is then taken again later: ``DriveResult/interrupted(reason:)``).
-    private func drive(_ run: RunRef, checkCancel: Bool, with driver: RunDriver<Executor>) async throws -> Input {
+    private func retake(_ run: RunRef, checkCancel: Bool, with driver: RunDriver<Executor>) async throws -> Input {
         let lease: Lease
         do {
             lease = try await journal.acquireLease(
@@ -165,6 +166,15 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
             return .skipped(run)
         }
+        return try await drive(lease, checkCancel: checkCancel, with: driver)
+    }
+
+    /// Drives the run under its lease.
+    ///
+    /// - Throws: ``JournalError`` if the journal fails, other than by being out of reach (the
+    ///   run is then taken again later: ``DriveResult/interrupted(reason:)``).
+    private func drive(_ lease: Lease, checkCancel: Bool, with driver: RunDriver<Executor>) async throws -> Input {
+        let run = lease.run
         do {
             return .drove(run, try await driver.drive(lease, checkCancel: checkCancel))
         } catch let error as JournalError where error.code == .unavailable {

@@ -3,28 +3,30 @@ import RunStateMachine
 
 /// The decisions of the engine, as a value: which runs to take, when to look for more, when to
 /// look for cancel requests, when it is idle, when to beat its heart. It takes inputs
-/// (candidates loaded, a run's driver returned, the poll timer fired, a heartbeat due or done,
-/// shutdown) and returns actions (load candidates, drive a run, signal a driver, arm the poll
-/// timer, beat, finish).
+/// (runs claimed, a run's driver returned, the poll timer fired, a heartbeat due or done,
+/// shutdown) and returns actions (claim runs, drive a run, signal a driver, arm the poll timer,
+/// beat, finish).
 ///
 /// The worker's **heartbeat** keeps every lease it holds alive with one write, a third of a
-/// lease's time apart (sooner after a failed one): drivers do not renew their runs' leases. It performs no I/O and reads no clock: time
-/// comes with each input. ``Engine`` performs the actions and feeds their results back.
+/// lease's time apart (sooner after a failed one): drivers do not renew their runs' leases. It
+/// performs no I/O and reads no clock: time comes with each input. ``Engine`` performs the
+/// actions and feeds their results back.
 ///
-/// The engine keeps a queue of candidate runs, refilled from the journal when it runs dry (at
-/// most once per poll once every runnable run has been seen), and starts a driver per run up
-/// to the concurrency limit. A run parked (for an operator, or until a time) is not taken again
-/// until something is appended to it or its wakeup comes.
+/// The engine claims as many runs as it has free driver slots (``JournalStore/claim(_:)``: the
+/// store leases them to it in one write, and workers sharing a store each get runs of their
+/// own), and drives each. Once a claim comes back short, every runnable run has been taken, and
+/// the next claim waits for a poll or a hint from the store. A run parked (for an operator, or
+/// until a time) is not claimed again until something is appended to it or its wakeup comes.
 ///
-/// Some actions await a reply: ``Action/loadCandidates(limit:at:)`` (``Input/candidates(_:)``),
+/// Some actions await a reply: ``Action/claim(_:)`` (``Input/claimed(_:)``),
 /// ``Action/loadCancelRequests`` (``Input/cancelRequests(_:)``) and ``Action/loadUnfinished``
 /// (``Input/unfinished(_:)``). Such an action is always the last of its list, and the next input
 /// must be its reply.
 struct EngineMachine: Sendable {
     /// What happened, fed to ``handle(_:now:)``.
     enum Input: Hashable, Sendable {
-        /// The answer to ``Action/loadCandidates(limit:at:)``: runnable runs, oldest first.
-        case candidates([RunSummary])
+        /// The answer to ``Action/claim(_:)``: the leases of the runs claimed.
+        case claimed([Lease])
         /// The answer to ``Action/loadCancelRequests``: the numbers of runs with a cancel request.
         case cancelRequests(Set<Int64>)
         /// The answer to ``Action/loadUnfinished``: every unfinished run.
@@ -37,8 +39,9 @@ struct EngineMachine: Sendable {
         case broken(RunRef, reason: String)
         /// The poll timer armed with ``Action/armPoll(at:)`` fired.
         case pollDue
-        /// The load asked for (candidates, cancel requests, unfinished runs) failed: the store
-        /// cannot be reached. The engine tries again after a poll.
+        /// The claim or load asked for (runs, cancel requests, unfinished runs) failed: the store
+        /// cannot be reached. The engine tries again after a poll (a claim that committed
+        /// unseen leaves runs leased to this worker, which its next claim takes again).
         case loadFailed(String)
         /// The store hinted at news (a run submitted, a cancel requested), as waited for with
         /// ``Action/awaitWakeUp``: look now, as at a poll.
@@ -53,15 +56,21 @@ struct EngineMachine: Sendable {
 
     /// What to do, returned by ``start(now:)`` and ``handle(_:now:)``.
     enum Action: Hashable, Sendable {
-        /// Read at most `limit` runnable runs at `at`; reply ``Input/candidates(_:)``.
-        case loadCandidates(limit: Int, at: Timestamp)
+        /// Claim runnable runs; reply ``Input/claimed(_:)``.
+        case claim(ClaimRequest)
         /// Read which runs have cancel requests; reply ``Input/cancelRequests(_:)``.
         case loadCancelRequests
         /// Read every unfinished run; reply ``Input/unfinished(_:)``.
         case loadUnfinished
-        /// Take the run's lease and drive it; the result comes back as ``Input/drove(_:_:)``,
-        /// ``Input/skipped(_:)`` or ``Input/broken(_:reason:)``.
-        case drive(RunRef, checkCancel: Bool)
+        /// Drive the claimed run; the result comes back as ``Input/drove(_:_:)`` or
+        /// ``Input/broken(_:reason:)``.
+        case drive(Lease, checkCancel: Bool)
+        /// Take the run's lease again and drive it (a run interrupted while the store was out of
+        /// reach); the result comes back as ``Input/drove(_:_:)``, ``Input/skipped(_:)`` or
+        /// ``Input/broken(_:reason:)``.
+        case retake(RunRef, checkCancel: Bool)
+        /// Let the lease go: a claim returned a run this engine does not take now.
+        case release(Lease)
         /// Tell the driver of run number `runNo` it has a cancel request.
         case signalCancel(runNo: Int64)
         /// Feed ``Input/pollDue`` at this instant.
@@ -86,7 +95,7 @@ struct EngineMachine: Sendable {
     }
 
     private enum Phase: Hashable, Sendable {
-        /// Waiting for candidates (a refill).
+        /// Waiting for claimed runs (a refill).
         case refilling(limit: Int)
         /// Waiting for cancel requests, read as part of a refill.
         case refillingCancels
@@ -110,9 +119,9 @@ struct EngineMachine: Sendable {
     private var parked: [Int64: Parked] = [:]
     /// Runs left alone: their journals cannot be loaded.
     private var broken: Set<Int64> = []
-    private var queue: [RunSummary] = []
-    private var queued = 0
-    /// Whether the last refill saw every runnable run; if so, the next waits for a poll.
+    /// Claimed runs not yet driven (their cancel requests are being read).
+    private var claimed: [Lease] = []
+    /// Whether the last refill took every runnable run; if so, the next waits for a poll.
     private var exhausted = false
     private var cancelRequested: Set<Int64> = []
     /// Runs whose drivers stopped because the store could not be reached, taken again after the
@@ -156,15 +165,14 @@ struct EngineMachine: Sendable {
         case (_, .heartbeatDone(let failure)):
             let interval = max(1, options.leaseMilliseconds / (failure == nil ? 3 : 6))
             actions.append(.armHeartbeat(at: now.adding(milliseconds: interval)))
-        case (.refilling(let limit), .candidates(let candidates)):
-            exhausted = candidates.count < limit
-            queue = candidates.filter { takeable($0, at: now) }
-            queued = 0
+        case (.refilling(let limit), .claimed(let leases)):
+            exhausted = leases.count < limit
+            claimed = leases
             phase = .refillingCancels
             actions.append(.loadCancelRequests)
         case (.refillingCancels, .cancelRequests(let requests)):
             take(requests, into: &actions)
-            if queue.isEmpty {
+            if claimed.isEmpty {
                 settle(starved: true, now: now, into: &actions)
             } else {
                 fill(now: now, into: &actions)
@@ -238,7 +246,7 @@ struct EngineMachine: Sendable {
                 armPoll(starved: true, now: now, into: &actions)
             }
             fill(now: now, into: &actions)
-        case (_, .candidates), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
+        case (_, .claimed), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
             (_, .pollDue), (_, .wakeUp), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
@@ -250,14 +258,23 @@ struct EngineMachine: Sendable {
         return actions
     }
 
-    private func isParked(_ run: RunSummary, at now: Timestamp) -> Bool {
-        guard let entry = parked[run.run.number], entry.lastSeq == run.lastSeq else { return false }
-        return entry.wakeup.map { $0 > now } ?? true
-    }
-
-    private func takeable(_ run: RunSummary, at now: Timestamp) -> Bool {
-        !active.contains(run.run.number) && !broken.contains(run.run.number) && !awaitingRetake.contains(run.run.number)
-            && !isParked(run, at: now)
+    /// What the next claim asks for: as many runs as there are free slots, none this engine
+    /// drives, awaits to take again or left alone, and no parked run whose wakeup has not come
+    /// while nothing follows its last record.
+    private func claimRequest(limit: Int, at now: Timestamp) -> ClaimRequest {
+        var unchanged: [Int64: Int64] = [:]
+        for (number, entry) in parked where entry.wakeup.map({ $0 > now }) ?? true {
+            unchanged[number] = entry.lastSeq
+        }
+        return ClaimRequest(
+            owner: options.owner,
+            ttlMilliseconds: options.leaseMilliseconds,
+            limit: limit,
+            at: now,
+            takingOver: options.exclusive,
+            excluding: active.union(broken).union(awaitingRetake),
+            unchangedSince: unchanged
+        )
     }
 
     /// Cancel requests go to the drivers of active runs, and wake parked runs (their drivers
@@ -272,7 +289,8 @@ struct EngineMachine: Sendable {
         }
     }
 
-    /// Starts drivers up to the concurrency limit, refilling the queue when it runs dry.
+    /// Starts drivers up to the concurrency limit: retakes first, then the runs claimed, then a
+    /// claim for the slots left unless the last one took every runnable run.
     private mutating func fill(now: Timestamp, into actions: inout [Action]) {
         guard !stopping else {
             settle(starved: false, now: now, into: &actions)
@@ -282,26 +300,31 @@ struct EngineMachine: Sendable {
             let run = retakesDue.removeFirst()
             awaitingRetake.remove(run.number)
             active.insert(run.number)
-            actions.append(.drive(run, checkCancel: cancelRequested.contains(run.number)))
+            actions.append(.retake(run, checkCancel: cancelRequested.contains(run.number)))
         }
-        while active.count < options.concurrency {
-            if queued == queue.count {
-                guard !exhausted else {
-                    settle(starved: true, now: now, into: &actions)
-                    return
-                }
-                let limit = options.concurrency.multipliedSaturated(by: 2).addingSaturated(parked.count)
-                phase = .refilling(limit: limit)
-                actions.append(.loadCandidates(limit: limit, at: now))
-                return
+        for lease in claimed {
+            let number = lease.run.number
+            // The claim left these out; a store that returns one anyway gets its lease back.
+            guard active.count < options.concurrency, !active.contains(number), !broken.contains(number),
+                !awaitingRetake.contains(number)
+            else {
+                actions.append(.release(lease))
+                continue
             }
-            let candidate = queue[queued]
-            queued += 1
-            guard takeable(candidate, at: now) else { continue }
-            let number = candidate.run.number
             active.insert(number)
             parked[number] = nil
-            actions.append(.drive(candidate.run, checkCancel: cancelRequested.contains(number)))
+            actions.append(.drive(lease, checkCancel: cancelRequested.contains(number)))
+        }
+        claimed = []
+        if active.count < options.concurrency {
+            guard !exhausted else {
+                settle(starved: true, now: now, into: &actions)
+                return
+            }
+            let limit = options.concurrency - active.count
+            phase = .refilling(limit: limit)
+            actions.append(.claim(claimRequest(limit: limit, at: now)))
+            return
         }
         settle(starved: false, now: now, into: &actions)
     }

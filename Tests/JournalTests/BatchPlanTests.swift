@@ -101,6 +101,34 @@ struct BatchPlanTests {
         #expect(beats.records.isEmpty)
     }
 
+    @Test("a claim leases the runs it locked, unless a write before it in the batch took one or the run is one it leaves alone")
+    func claims() throws {
+        var snapshot = Self.snapshot(owner: "a", expires: Self.now - 1)
+        let id = RunID(snapshot.heads[2]!.runID)!
+        let other = RunID.generate(at: t0.adding(seconds: 1))
+        snapshot.heads[3] = BatchSnapshot.Head(
+            runNo: 3, runID: other.value, stateName: "queued", terminal: false, lastRunSeq: 1, lastSeq: 9, leaseEpoch: 0,
+            updatedMilliseconds: 0, lease: nil
+        )
+        snapshot.claimed[1] = [2, 3]
+        let claim = ClaimRequest(owner: "c", ttlMilliseconds: 1000, limit: 2, at: t0)
+        // b takes run 2 first in the same batch: the claim gets run 3 alone.
+        let plan = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false)), .claim(claim)], over: snapshot)
+        guard case .claimed(let leases) = try plan.replies[1].get() else { Issue.record("no claim"); return }
+        #expect(leases.map(\.run) == [RunRef(id: other, number: 3)])
+        #expect(leases.first?.epoch == 1 && leases.first?.runSeq == 2 && leases.first?.seq == 12)
+        #expect(plan.records.map(\.kind) == [.lease, .lease] && plan.records.map(\.runNo) == [2, 3])
+        #expect(plan.leases[3] == BatchSnapshot.LeaseRow(owner: "c", epoch: 1, expiresMilliseconds: Self.now + 1000))
+        // Alone, it takes both; left alone while unchanged, run 3 is not taken.
+        var alone = snapshot
+        alone.claimed = [0: [2, 3]]
+        let both = BatchPlan([.claim(claim)], over: alone)
+        #expect(both.records.map(\.runNo) == [2, 3])
+        var parked = claim
+        parked.unchangedSince = [3: 9]
+        #expect(BatchPlan([.claim(parked)], over: alone).records.map(\.runNo) == [2])
+    }
+
     @Test("a release of a stale lease changes nothing")
     func staleRelease() {
         let snapshot = Self.snapshot(owner: "b", epoch: 2)

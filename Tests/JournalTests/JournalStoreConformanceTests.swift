@@ -100,6 +100,53 @@ struct JournalStoreConformanceTests {
         #expect(try await store.runnable(at: WallClock.now(), limit: 10, ignoringLeases: false).map(\.run) == [run])
     }
 
+    @Test("claims: runs leased before first, then the oldest; each run to one claimer; exclusions and parked runs left alone; a run the claimer leased but does not drive is claimed again", arguments: StoreFactory.all)
+    func claims(_ factory: StoreFactory) async throws {
+        // In real time: a server store judges expiry by its own clock.
+        let store = try await factory.open()
+        defer { store.close() }
+        var runs: [RunRef] = []
+        for index in 0..<6 {
+            runs.append(try await store.submit(TestJobs.shell(name: "run-\(index)"), at: WallClock.now()).run)
+        }
+        // Run 6 was leased by a worker that stopped in the middle of it.
+        var interrupted = try await store.acquireLease(run: runs[5].id, owner: "gone", ttlMilliseconds: 60_000, at: WallClock.now(), takingOver: false)
+        try await store.releaseLeases(owner: "gone")
+        func claim(_ owner: String, _ limit: Int, excluding: Set<Int64> = [], unchanged: [Int64: Int64] = [:]) async throws -> [Lease] {
+            try await store.claim(
+                ClaimRequest(owner: owner, ttlMilliseconds: 60_000, limit: limit, at: WallClock.now(), excluding: excluding, unchangedSince: unchanged)
+            )
+        }
+        let first = try await claim("w1", 2)
+        #expect(first.map(\.run) == [runs[5], runs[0]])
+        #expect(first[0].epoch == interrupted.epoch + 1 && first[1].epoch == 1)
+        #expect(first.allSatisfy { $0.owner == "w1" })
+        interrupted = first[0]
+        // w2 leaves run 3 alone (excluded), and run 4 while nothing follows its last record.
+        let parkedSeq = try await store.run(matching: runs[3].id.value).lastSeq
+        let second = try await claim("w2", 10, excluding: [runs[2].number], unchanged: [runs[3].number: parkedSeq])
+        #expect(second.map(\.run) == [runs[1], runs[4]])
+        // A parked run whose last record moved on is claimed.
+        #expect(try await claim("w3", 10, unchanged: [runs[3].number: parkedSeq - 1]).map(\.run) == [runs[2], runs[3]])
+        // Nothing is left but w1's own runs: one it drives (excluded), one it does not (claimed
+        // again at the next epoch, not kept alive undriven by its heartbeat).
+        #expect(try await claim("w5", 10).isEmpty)
+        let again = try await claim("w1", 10, excluding: [runs[5].number])
+        #expect(again.map(\.run) == [runs[0]])
+        #expect(again.first?.epoch == first[1].epoch + 1)
+        // The claimed lease fences as any other.
+        var driven = try await JournaledRun<SandboxJob>.load(again[0], from: store)
+        try await driven.apply(.start, at: WallClock.now())
+        #expect(try await claim("w1", 0).isEmpty)
+        // A finished run is never claimed.
+        try await driveToSuccess(&driven)
+        try await store.releaseLeases(owner: "w1")
+        try await store.releaseLeases(owner: "w2")
+        try await store.releaseLeases(owner: "w3")
+        let rest = try await claim("w4", 10)
+        #expect(Set(rest.map(\.run)) == Set(runs.filter { $0 != runs[0] }))
+    }
+
     @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)
     func cancelRequests(_ factory: StoreFactory) async throws {
         let store = try await factory.open()

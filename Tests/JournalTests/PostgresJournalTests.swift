@@ -88,6 +88,42 @@ struct PostgresJournalTests {
         #expect(try await journal.runnable(at: tomorrow, limit: 10, ignoringLeases: false).isEmpty)
     }
 
+    @Test("claimers on separate connections split the runs (SKIP LOCKED): none waits for another, no run goes to two; a claim of a day-ahead caller takes no live lease")
+    func concurrentClaims() async throws {
+        let location = try await TestPostgres.freshLocation()
+        let journals = [try await PostgresJournal.open(location), try await PostgresJournal.open(location), try await PostgresJournal.open(location)]
+        defer { journals.forEach { $0.close() } }
+        let total = 300
+        for index in 0..<total {
+            _ = try await journals[0].submit(TestJobs.shell(name: "run-\(index)"), at: WallClock.now())
+        }
+        // Three workers claim small batches as fast as they can, each on its own connection, so
+        // that their claims' transactions overlap.
+        let claimed = try await withThrowingTaskGroup(of: [Lease].self) { group in
+            for (index, journal) in journals.enumerated() {
+                group.addTask {
+                    var mine: [Lease] = []
+                    while true {
+                        let batch = try await journal.claim(
+                            ClaimRequest(owner: "worker-\(index)", ttlMilliseconds: 60_000, limit: 7, at: WallClock.now(), excluding: Set(mine.map(\.run.number)))
+                        )
+                        if batch.isEmpty { return mine }
+                        mine += batch
+                    }
+                }
+            }
+            return try await group.reduce(into: [[Lease]]()) { $0.append($1) }
+        }
+        let numbers = claimed.flatMap { $0.map(\.run.number) }
+        #expect(numbers.count == total)
+        #expect(Set(numbers).count == total)
+        #expect(claimed.allSatisfy { !$0.isEmpty }, "each worker got runs: \(claimed.map(\.count))")
+        #expect(claimed.joined().allSatisfy { $0.epoch == 1 })
+        let tomorrow = WallClock.now().adding(seconds: 86_400)
+        #expect(try await journals[1].claim(ClaimRequest(owner: "late", ttlMilliseconds: 60_000, limit: 10, at: tomorrow)).isEmpty)
+        #expect(try await journals[0].verify(registry: .standard, maxProblems: 10).ok)
+    }
+
     @Test("a database that is not there: a clear error naming the URL without its password")
     func unreachable() async throws {
         let free = try PostgresLocation(url: "postgres://runlog:s3cret-pw@127.0.0.1:1/runlog?sslmode=disable")

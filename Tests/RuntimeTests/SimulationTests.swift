@@ -283,14 +283,18 @@ struct Simulation {
             var reply: EngineMachine.Input?
             for action in actions {
                 switch action {
-                case .loadCandidates(let limit, let at):
-                    reply = .candidates(try journal.runnable(at: at, limit: limit))
+                case .claim(let request):
+                    reply = .claimed(try await journal.claim(request))
                 case .loadCancelRequests:
                     reply = .cancelRequests(try journal.cancelRequested())
                 case .loadUnfinished:
                     reply = .unfinished(try journal.runs(.unfinished))
-                case .drive(let run, let checkCancel):
-                    try await take(run, checkCancel: checkCancel)
+                case .drive(let lease, let checkCancel):
+                    try await start(lease, checkCancel: checkCancel)
+                case .retake(let run, let checkCancel):
+                    try await retake(run, checkCancel: checkCancel)
+                case .release(let lease):
+                    try await journal.releaseLease(lease)
                 case .signalCancel(let number):
                     if driving[number]?.awaitsCancel == true {
                         driving[number]?.awaitsCancel = false
@@ -315,8 +319,8 @@ struct Simulation {
         }
     }
 
-    /// Takes a run's lease and starts its driver, as a driver task of ``Engine`` does.
-    mutating func take(_ run: RunRef, checkCancel: Bool) async throws {
+    /// Takes a run's lease again and starts its driver, as a retake of ``Engine`` does.
+    mutating func retake(_ run: RunRef, checkCancel: Bool) async throws {
         let lease: Lease
         do {
             lease = try await journal.acquireLease(run: run.id, owner: "sim-worker-\(generation)", ttlMilliseconds: Self.leaseTTL, at: clock)
@@ -325,6 +329,12 @@ struct Simulation {
             inbox.append(.skipped(run))
             return
         }
+        try await start(lease, checkCancel: checkCancel)
+    }
+
+    /// Starts the driver of a claimed run, as a driver task of ``Engine`` does.
+    mutating func start(_ lease: Lease, checkCancel: Bool) async throws {
+        let run = lease.run
         let loaded = try await JournaledRun<SandboxJob>.load(lease, from: journal)
         for intent in loaded.pendingAtLoad {
             committed.insert("\(run.number)/\(intent.id.seq)")
