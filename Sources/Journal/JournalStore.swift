@@ -58,8 +58,8 @@ public protocol JournalStore: Sendable {
     /// one durable write, the runs leased before (interrupted) first, then the oldest: each run
     /// goes to one claimer, and claimers on a shared store do not wait for each other (runs
     /// another claim is taking are passed over, not waited for). See ``ClaimRequest`` for which
-    /// runs are runnable.
-    func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease]
+    /// runs are runnable. Each run comes with whether it has a cancel request.
+    func claim(_ request: ClaimRequest) async throws(JournalError) -> [ClaimedRun]
 
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now, in one write
     /// however many runs it drives: a lease lives until the later of its own expiry (set when it

@@ -55,13 +55,14 @@ extension SQLiteJournal {
     /// Claims runnable runs in one write; see ``JournalStore/claim(_:)``. The embedded store has
     /// one writer, so no two claims ever meet. A run whose row cannot be leased (a malformed id,
     /// an epoch at the 64-bit limit) is passed over: `worker verify` names it.
-    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease] {
+    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [ClaimedRun] {
         guard request.limit > 0 else { return [] }
         return try await write { context throws(SQLiteError) in
             // Runs the claim leaves alone are read too, and passed over here.
             let select = try context.connection.statement(
                 built: """
-                SELECT runs.run_no, runs.run_id, run_heads.lease_epoch, run_heads.last_run_seq, run_heads.last_seq
+                SELECT runs.run_no, runs.run_id, run_heads.lease_epoch, run_heads.last_run_seq, run_heads.last_seq,
+                       EXISTS (SELECT 1 FROM cancel_requests WHERE cancel_requests.run_no = runs.run_no)
                 FROM \(Self.summarySource(schema: Self.schemaVersion))
                 WHERE run_heads.terminal = 0
                   AND (leases.owner IS NULL OR leases.owner = ?1 OR \(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2)
@@ -71,7 +72,7 @@ extension SQLiteJournal {
             select.bind(1, request.owner)
             select.bind(2, request.takingOver ? Int64.max : request.at.milliseconds)
             select.bind(3, request.limit.addingSaturated(request.excluding.count).addingSaturated(request.unchangedSince.count))
-            var found: [(RunRef, LeasedHead)] = []
+            var found: [(RunRef, LeasedHead, cancelRequested: Bool)] = []
             do {
                 defer { select.reset() }
                 while found.count < request.limit, try select.step() {
@@ -79,15 +80,16 @@ extension SQLiteJournal {
                     guard !request.leavesAlone(runNo: head.number, lastSeq: head.lastSeq), head.epoch < Int64.max, head.runSeq < Int.max,
                         let id = RunID(select.text(1))
                     else { continue }
-                    found.append((RunRef(id: id, number: head.number), head))
+                    found.append((RunRef(id: id, number: head.number), head, select.int(5) != 0))
                 }
             }
-            var leases: [Lease] = []
-            leases.reserveCapacity(found.count)
-            for (run, head) in found {
-                leases.append(try Self.lease(run, head: head, owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at, in: &context))
+            var claimed: [ClaimedRun] = []
+            claimed.reserveCapacity(found.count)
+            for (run, head, cancelRequested) in found {
+                let lease = try Self.lease(run, head: head, owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at, in: &context)
+                claimed.append(ClaimedRun(lease: lease, cancelRequested: cancelRequested))
             }
-            return .success(leases)
+            return .success(claimed)
         }
     }
 

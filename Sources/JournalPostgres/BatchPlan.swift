@@ -179,16 +179,17 @@ struct BatchPlan: Sendable {
     /// leased (a malformed id, an epoch at the 64-bit limit) is passed over: `worker verify`
     /// names it.
     private mutating func claimed(_ request: ClaimRequest, at index: Int) -> Result<WriteReply, JournalError> {
-        var leases: [Lease] = []
+        var runs: [ClaimedRun] = []
         for number in snapshot.claimed[index] ?? [] {
             guard var head = snapshot.heads[number], !head.terminal, head.leaseEpoch < Int64.max, head.lastRunSeq < Int.max,
                 !request.leavesAlone(runNo: number, lastSeq: head.lastSeq),
                 request.mayTake(leaseOf: head.lease?.owner, liveUntil: head.lease?.liveUntil ?? 0, now: snapshot.nowMilliseconds),
                 let id = RunID(head.runID)
             else { continue }
-            leases.append(lease(&head, of: RunRef(id: id, number: number), owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at))
+            let lease = lease(&head, of: RunRef(id: id, number: number), owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at)
+            runs.append(ClaimedRun(lease: lease, cancelRequested: head.cancelRequested))
         }
-        return .success(.claimed(leases))
+        return .success(.claimed(runs))
     }
 
     /// Takes the run's lease at the next epoch: a lease record, the head moved on, the lease row.

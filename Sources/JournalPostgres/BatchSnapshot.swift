@@ -14,6 +14,8 @@ struct BatchSnapshot: Sendable {
         var leaseEpoch: Int64
         var updatedMilliseconds: Int64
         var lease: LeaseRow?
+        /// Whether the run has a cancel request.
+        var cancelRequested = false
     }
 
     /// A `leases` row, with its owner's heartbeat.

@@ -70,6 +70,6 @@ enum WriteReply: Sendable {
     case submitted(SubmitResult)
     case appended(JournalReceipt)
     case leased(Lease)
-    case claimed([Lease])
+    case claimed([ClaimedRun])
     case done
 }

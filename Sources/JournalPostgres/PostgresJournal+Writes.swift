@@ -38,10 +38,10 @@ extension PostgresJournal {
     /// Claims runnable runs in the next batch; see ``JournalStore/claim(_:)``. Rows another
     /// worker's batch has locked are passed over (`FOR UPDATE SKIP LOCKED`), and whether a
     /// lease has run out is judged by the database's clock.
-    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [Lease] {
+    public func claim(_ request: ClaimRequest) async throws(JournalError) -> [ClaimedRun] {
         guard request.limit > 0 else { return [] }
-        guard case .claimed(let leases) = try await write(.claim(request)) else { throw Self.unexpectedReply }
-        return leases
+        guard case .claimed(let runs) = try await write(.claim(request)) else { throw Self.unexpectedReply }
+        return runs
     }
 
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now on the database's

@@ -160,7 +160,8 @@ final class PostgresWriter: Sendable {
                 PostgresQuery(
                     unsafeSQL: """
                         SELECT h.run_no, r.run_id, h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, h.updated_ms,
-                               l.owner, l.epoch, l.expires_ms, w.expires_ms
+                               l.owner, l.epoch, l.expires_ms, w.expires_ms,
+                               EXISTS (SELECT 1 FROM cancel_requests c WHERE c.run_no = h.run_no)
                         FROM run_heads h JOIN runs r ON r.run_no = h.run_no LEFT JOIN leases l ON l.run_no = h.run_no
                         LEFT JOIN workers w ON w.owner = l.owner
                         WHERE h.run_no = ANY($1::int8[] || ARRAY(SELECT run_no FROM runs WHERE run_id = ANY($2::text[])))
@@ -182,7 +183,8 @@ final class PostgresWriter: Sendable {
                     lastSeq: try reader.int64(5),
                     leaseEpoch: try reader.int64(6),
                     updatedMilliseconds: try reader.int64(7),
-                    lease: nil
+                    lease: nil,
+                    cancelRequested: try reader.bool(12)
                 )
                 if let owner = reader.optionalText(8) {
                     head.lease = BatchSnapshot.LeaseRow(

@@ -70,7 +70,14 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                 for action in actions {
                     switch action {
                     case .claim(let request):
-                        reply = try await load { .claimed(try await journal.claim(request)) }
+                        group.addTask { [journal, logger] in
+                            do {
+                                return .claimed(try await journal.claim(request))
+                            } catch let error as JournalError where error.code == .unavailable {
+                                logger.warning("runs cannot be claimed; trying again after a poll: \(error)")
+                                return .claimFailed(error.description)
+                            }
+                        }
                     case .loadCancelRequests:
                         reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
                     case .loadUnfinished:
@@ -134,7 +141,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
         }
     }
 
-    /// Claims or reads what `read` does; a store that cannot be reached is the machine's to handle
+    /// Reads what `read` reads; a store that cannot be reached is the machine's to handle
     /// (``EngineMachine/Input/loadFailed(_:)``), any other failure the worker's.
     private func load(_ read: () async throws -> Input) async throws -> Input {
         do {

@@ -18,15 +18,22 @@ import RunStateMachine
 /// the next claim waits for a poll or a hint from the store. A run parked (for an operator, or
 /// until a time) is not claimed again until something is appended to it or its wakeup comes.
 ///
-/// Some actions await a reply: ``Action/claim(_:)`` (``Input/claimed(_:)``),
+/// A claim is made in the background (``Action/claim(_:)``; its reply, ``Input/claimed(_:)`` or
+/// ``Input/claimFailed(_:)``, comes as a driver's result does), one at a time: the drivers that
+/// return while it commits free the slots the next claim fills, so claims grow with the load
+/// instead of following each finished run. Two actions await a reply at once:
 /// ``Action/loadCancelRequests`` (``Input/cancelRequests(_:)``) and ``Action/loadUnfinished``
 /// (``Input/unfinished(_:)``). Such an action is always the last of its list, and the next input
 /// must be its reply.
 struct EngineMachine: Sendable {
     /// What happened, fed to ``handle(_:now:)``.
     enum Input: Hashable, Sendable {
-        /// The answer to ``Action/claim(_:)``: the leases of the runs claimed.
-        case claimed([Lease])
+        /// The answer to ``Action/claim(_:)``: the runs claimed.
+        case claimed([ClaimedRun])
+        /// The claim asked for failed: the store cannot be reached (whether it committed is
+        /// unknown: a claim that did leaves runs leased to this worker, which its next claim
+        /// takes again). The engine claims again after a poll.
+        case claimFailed(String)
         /// The answer to ``Action/loadCancelRequests``: the numbers of runs with a cancel request.
         case cancelRequests(Set<Int64>)
         /// The answer to ``Action/loadUnfinished``: every unfinished run.
@@ -39,9 +46,8 @@ struct EngineMachine: Sendable {
         case broken(RunRef, reason: String)
         /// The poll timer armed with ``Action/armPoll(at:)`` fired.
         case pollDue
-        /// The claim or load asked for (runs, cancel requests, unfinished runs) failed: the store
-        /// cannot be reached. The engine tries again after a poll (a claim that committed
-        /// unseen leaves runs leased to this worker, which its next claim takes again).
+        /// The load asked for (cancel requests, unfinished runs) failed: the store cannot be
+        /// reached. The engine tries again after a poll.
         case loadFailed(String)
         /// The store hinted at news (a run submitted, a cancel requested), as waited for with
         /// ``Action/awaitWakeUp``: look now, as at a poll.
@@ -56,7 +62,8 @@ struct EngineMachine: Sendable {
 
     /// What to do, returned by ``start(now:)`` and ``handle(_:now:)``.
     enum Action: Hashable, Sendable {
-        /// Claim runnable runs; reply ``Input/claimed(_:)``.
+        /// Claim runnable runs in the background; the result comes back as ``Input/claimed(_:)``
+        /// or ``Input/claimFailed(_:)``.
         case claim(ClaimRequest)
         /// Read which runs have cancel requests; reply ``Input/cancelRequests(_:)``.
         case loadCancelRequests
@@ -95,10 +102,6 @@ struct EngineMachine: Sendable {
     }
 
     private enum Phase: Hashable, Sendable {
-        /// Waiting for claimed runs (a refill).
-        case refilling(limit: Int)
-        /// Waiting for cancel requests, read as part of a refill.
-        case refillingCancels
         /// Waiting for cancel requests, read on a poll.
         case pollingCancels
         /// Waiting for the unfinished runs, to decide whether the engine is idle.
@@ -119,9 +122,10 @@ struct EngineMachine: Sendable {
     private var parked: [Int64: Parked] = [:]
     /// Runs left alone: their journals cannot be loaded.
     private var broken: Set<Int64> = []
-    /// Claimed runs not yet driven (their cancel requests are being read).
-    private var claimed: [Lease] = []
-    /// Whether the last refill took every runnable run; if so, the next waits for a poll.
+    /// The limit of the claim in flight, if one is.
+    private var claiming: Int?
+    /// Whether the last claim took every runnable run (or failed); if so, the next waits for a
+    /// poll or a hint.
     private var exhausted = false
     private var cancelRequested: Set<Int64> = []
     /// Runs whose drivers stopped because the store could not be reached, taken again after the
@@ -155,7 +159,7 @@ struct EngineMachine: Sendable {
         switch (phase, input) {
         case (.finished, _):
             return []
-        case (.refilling, .loadFailed), (.refillingCancels, .loadFailed), (.pollingCancels, .loadFailed), (.checkingIdle, .loadFailed):
+        case (.pollingCancels, .loadFailed), (.checkingIdle, .loadFailed):
             phase = .waiting
             exhausted = false
             armPoll(starved: true, now: now, into: &actions)
@@ -165,18 +169,18 @@ struct EngineMachine: Sendable {
         case (_, .heartbeatDone(let failure)):
             let interval = max(1, options.leaseMilliseconds / (failure == nil ? 3 : 6))
             actions.append(.armHeartbeat(at: now.adding(milliseconds: interval)))
-        case (.refilling(let limit), .claimed(let leases)):
-            exhausted = leases.count < limit
-            claimed = leases
-            phase = .refillingCancels
-            actions.append(.loadCancelRequests)
-        case (.refillingCancels, .cancelRequests(let requests)):
-            take(requests, into: &actions)
-            if claimed.isEmpty {
-                settle(starved: true, now: now, into: &actions)
-            } else {
-                fill(now: now, into: &actions)
+        case (.waiting, .claimed(let runs)):
+            exhausted = runs.count < (claiming ?? 0)
+            claiming = nil
+            // A stopping engine drives nothing more; its leases are let go as it finishes.
+            if !stopping {
+                drive(runs, into: &actions)
             }
+            fill(now: now, into: &actions)
+        case (.waiting, .claimFailed):
+            claiming = nil
+            exhausted = true
+            fill(now: now, into: &actions)
         case (.pollingCancels, .cancelRequests(let requests)):
             take(requests, into: &actions)
             fill(now: now, into: &actions)
@@ -246,7 +250,7 @@ struct EngineMachine: Sendable {
                 armPoll(starved: true, now: now, into: &actions)
             }
             fill(now: now, into: &actions)
-        case (_, .claimed), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
+        case (_, .claimed), (_, .claimFailed), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
             (_, .pollDue), (_, .wakeUp), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
@@ -289,8 +293,25 @@ struct EngineMachine: Sendable {
         }
     }
 
-    /// Starts drivers up to the concurrency limit: retakes first, then the runs claimed, then a
-    /// claim for the slots left unless the last one took every runnable run.
+    /// Starts drivers for claimed runs, each checking its cancel request if it had one when
+    /// claimed or the last read showed one.
+    private mutating func drive(_ runs: [ClaimedRun], into actions: inout [Action]) {
+        for run in runs {
+            let number = run.lease.run.number
+            // The claim left these out, and was for free slots; a store that returns one
+            // anyway gets its lease back.
+            guard active.count < options.concurrency, !active.contains(number), !broken.contains(number), !awaitingRetake.contains(number) else {
+                actions.append(.release(run.lease))
+                continue
+            }
+            active.insert(number)
+            parked[number] = nil
+            actions.append(.drive(run.lease, checkCancel: run.cancelRequested || cancelRequested.contains(number)))
+        }
+    }
+
+    /// Starts drivers up to the concurrency limit: retakes first, then a claim for the slots
+    /// left unless the last one took every runnable run.
     private mutating func fill(now: Timestamp, into actions: inout [Action]) {
         guard !stopping else {
             settle(starved: false, now: now, into: &actions)
@@ -302,36 +323,22 @@ struct EngineMachine: Sendable {
             active.insert(run.number)
             actions.append(.retake(run, checkCancel: cancelRequested.contains(run.number)))
         }
-        for lease in claimed {
-            let number = lease.run.number
-            // The claim left these out; a store that returns one anyway gets its lease back.
-            guard active.count < options.concurrency, !active.contains(number), !broken.contains(number),
-                !awaitingRetake.contains(number)
-            else {
-                actions.append(.release(lease))
-                continue
-            }
-            active.insert(number)
-            parked[number] = nil
-            actions.append(.drive(lease, checkCancel: cancelRequested.contains(number)))
-        }
-        claimed = []
-        if active.count < options.concurrency {
+        if active.count < options.concurrency, claiming == nil {
             guard !exhausted else {
                 settle(starved: true, now: now, into: &actions)
                 return
             }
             let limit = options.concurrency - active.count
-            phase = .refilling(limit: limit)
+            claiming = limit
             actions.append(.claim(claimRequest(limit: limit, at: now)))
-            return
         }
         settle(starved: false, now: now, into: &actions)
     }
 
-    /// After filling: return if idle or stopped, else arm the poll timer when needed and wait.
+    /// After filling: return if idle or stopped (once no claim is in flight), else arm the poll
+    /// timer when needed and wait.
     private mutating func settle(starved: Bool, now: Timestamp, into actions: inout [Action]) {
-        if active.isEmpty, starved || stopping {
+        if active.isEmpty, claiming == nil, starved || stopping {
             if stopping {
                 finish(into: &actions)
                 return

@@ -114,7 +114,8 @@ struct BatchPlanTests {
         let claim = ClaimRequest(owner: "c", ttlMilliseconds: 1000, limit: 2, at: t0)
         // b takes run 2 first in the same batch: the claim gets run 3 alone.
         let plan = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false)), .claim(claim)], over: snapshot)
-        guard case .claimed(let leases) = try plan.replies[1].get() else { Issue.record("no claim"); return }
+        guard case .claimed(let runs) = try plan.replies[1].get() else { Issue.record("no claim"); return }
+        let leases = runs.map(\.lease)
         #expect(leases.map(\.run) == [RunRef(id: other, number: 3)])
         #expect(leases.first?.epoch == 1 && leases.first?.runSeq == 2 && leases.first?.seq == 12)
         #expect(plan.records.map(\.kind) == [.lease, .lease] && plan.records.map(\.runNo) == [2, 3])

@@ -115,17 +115,22 @@ struct JournalStoreConformanceTests {
         func claim(_ owner: String, _ limit: Int, excluding: Set<Int64> = [], unchanged: [Int64: Int64] = [:]) async throws -> [Lease] {
             try await store.claim(
                 ClaimRequest(owner: owner, ttlMilliseconds: 60_000, limit: limit, at: WallClock.now(), excluding: excluding, unchangedSince: unchanged)
-            )
+            ).map(\.lease)
         }
         let first = try await claim("w1", 2)
         #expect(first.map(\.run) == [runs[5], runs[0]])
         #expect(first[0].epoch == interrupted.epoch + 1 && first[1].epoch == 1)
         #expect(first.allSatisfy { $0.owner == "w1" })
         interrupted = first[0]
+        // A cancel request comes with the claimed run.
+        _ = try await store.requestCancel(run: runs[1].id.value, reason: "not needed", at: WallClock.now())
         // w2 leaves run 3 alone (excluded), and run 4 while nothing follows its last record.
         let parkedSeq = try await store.run(matching: runs[3].id.value).lastSeq
-        let second = try await claim("w2", 10, excluding: [runs[2].number], unchanged: [runs[3].number: parkedSeq])
-        #expect(second.map(\.run) == [runs[1], runs[4]])
+        let second = try await store.claim(
+            ClaimRequest(owner: "w2", ttlMilliseconds: 60_000, limit: 10, at: WallClock.now(), excluding: [runs[2].number], unchangedSince: [runs[3].number: parkedSeq])
+        )
+        #expect(second.map(\.lease.run) == [runs[1], runs[4]])
+        #expect(second.map(\.cancelRequested) == [true, false])
         // A parked run whose last record moved on is claimed.
         #expect(try await claim("w3", 10, unchanged: [runs[3].number: parkedSeq - 1]).map(\.run) == [runs[2], runs[3]])
         // Nothing is left but w1's own runs: one it drives (excluded), one it does not (claimed

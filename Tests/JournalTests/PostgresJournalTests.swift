@@ -106,7 +106,7 @@ struct PostgresJournalTests {
                     while true {
                         let batch = try await journal.claim(
                             ClaimRequest(owner: "worker-\(index)", ttlMilliseconds: 60_000, limit: 7, at: WallClock.now(), excluding: Set(mine.map(\.run.number)))
-                        )
+                        ).map(\.lease)
                         if batch.isEmpty { return mine }
                         mine += batch
                     }

@@ -25,9 +25,12 @@ struct EngineMachineTests {
         )
     }
 
-    /// The lease a claim returns for run `number`.
-    static func lease(_ number: Int64, seq: Int64 = 11) -> Lease {
-        Lease(run: run(number), owner: "test", epoch: 1, expiresAt: t0.adding(milliseconds: 3000), runSeq: 3, seq: seq)
+    /// Run `number` as a claim returns it.
+    static func lease(_ number: Int64, seq: Int64 = 11, cancelRequested: Bool = false) -> ClaimedRun {
+        ClaimedRun(
+            lease: Lease(run: run(number), owner: "test", epoch: 1, expiresAt: t0.adding(milliseconds: 3000), runSeq: 3, seq: seq),
+            cancelRequested: cancelRequested
+        )
     }
 
     struct Step {
@@ -38,12 +41,10 @@ struct EngineMachineTests {
 
         mutating func start() -> [String] { engine.start(now: now).map(Self.describe) }
 
-        /// Starts the engine, its first claim returning these runs, with no cancel requests;
-        /// what it does then.
+        /// Starts the engine, its first claim returning these runs; what it does then.
         mutating func started(with runs: [Int64]) -> [String] {
             _ = start()
-            _ = feed(.claimed(runs.map { EngineMachineTests.lease($0) }))
-            return feed(.cancelRequests([]))
+            return feed(.claimed(runs.map { EngineMachineTests.lease($0) }))
         }
         mutating func feed(_ input: EngineMachine.Input) -> [String] { engine.handle(input, now: now).map(Self.describe) }
 
@@ -73,24 +74,22 @@ struct EngineMachineTests {
     func drivesUntilIdle() {
         var step = Step(Self.options())
         #expect(step.start() == ["heartbeat +0", "awaitWakeUp", "claim 2"])
-        #expect(step.feed(.claimed([Self.lease(1), Self.lease(2)])) == ["loadCancelRequests"])
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.claimed([Self.lease(1), Self.lease(2)])) == ["drive 1", "drive 2", "armPoll +100"])
         // The claim was full: there may be more.
         #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == ["claim 1 excluding [2]"])
-        #expect(step.feed(.claimed([])) == ["loadCancelRequests"])
-        #expect(step.feed(.cancelRequests([])) == [])
+        #expect(step.feed(.claimed([])) == [])
         // It came back short: every runnable run is taken; no claim until the poll.
         #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([])) == ["stopDrivers", "finish 2 finished, 0 parked, 0 halted, 0 broken, 0 stopped"])
     }
 
-    @Test("back-pressure: a run is claimed only once a driver slot is free")
+    @Test("back-pressure: a run is claimed only once a driver slot is free; one claim at a time, the slots freed meanwhile filled by the next")
     func concurrencyLimit() {
         var step = Step(Self.options())
         #expect(step.started(with: [1, 2]) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == ["claim 1 excluding [2]"])
-        _ = step.feed(.claimed([Self.lease(3)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 3"])
+        #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == [])
+        #expect(step.feed(.claimed([Self.lease(3)])) == ["drive 3", "claim 1 excluding [3]"])
     }
 
     @Test("a parked run is not claimed again until a record follows its last, or its wakeup comes")
@@ -102,13 +101,11 @@ struct EngineMachineTests {
         // Not idle-returning (the engine serves until stopped): it waits for the next poll.
         #expect(step.feed(.unfinished([Self.summary(1)])) == [])
         #expect(step.feed(.pollDue) == ["claim 2 unchanged [\"1@10\"]"])
-        #expect(step.feed(.claimed([])) == ["loadCancelRequests"])
-        #expect(step.feed(.cancelRequests([])) == ["loadUnfinished"])
+        #expect(step.feed(.claimed([])) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1)])) == ["armPoll +100"])
         // A record was appended (an operator's decision): the store returns it.
         #expect(step.feed(.pollDue) == ["claim 2 unchanged [\"1@10\"]"])
-        _ = step.feed(.claimed([Self.lease(1, seq: 12)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "armPoll +100"])
+        #expect(step.feed(.claimed([Self.lease(1, seq: 12)])) == ["drive 1", "armPoll +100"])
     }
 
     @Test("a parked run whose wakeup came is claimed again")
@@ -120,8 +117,7 @@ struct EngineMachineTests {
         _ = step.feed(.unfinished([Self.summary(1)]))
         step.now = wakeup
         #expect(step.feed(.pollDue) == ["claim 2"])
-        _ = step.feed(.claimed([Self.lease(1)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "armPoll +60100"])
+        #expect(step.feed(.claimed([Self.lease(1)])) == ["drive 1", "armPoll +60100"])
     }
 
     @Test("cancel requests: an active run's driver is signalled; a parked run is woken and driven with a check")
@@ -131,8 +127,14 @@ struct EngineMachineTests {
         #expect(step.feed(.drove(Self.run(2), .parked(state: "needsAttention", wakeup: nil, lastSeq: 10))) == [])
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([1, 2])) == ["signalCancel 1", "claim 3 excluding [1]"])
-        _ = step.feed(.claimed([Self.lease(2)]))
-        #expect(step.feed(.cancelRequests([1, 2])) == ["signalCancel 1", "drive 2 checkCancel", "armPoll +100"])
+        #expect(step.feed(.claimed([Self.lease(2)])) == ["drive 2 checkCancel", "armPoll +100"])
+    }
+
+    @Test("a run claimed with a cancel request (read in the claim's transaction) is driven with a check")
+    func claimedWithCancelRequest() {
+        var step = Step(Self.options())
+        _ = step.start()
+        #expect(step.feed(.claimed([Self.lease(1, cancelRequested: true)])) == ["drive 1 checkCancel", "armPoll +100"])
     }
 
     @Test("a broken run is left alone; a halted one waits like a parked one; both are in the summary")
@@ -140,8 +142,7 @@ struct EngineMachineTests {
         var step = Step(Self.options())
         _ = step.started(with: [1, 2])
         #expect(step.feed(.broken(Self.run(1), reason: "corrupt")) == ["claim 1 excluding [1, 2]"])
-        _ = step.feed(.claimed([]))
-        #expect(step.feed(.cancelRequests([])) == [])
+        #expect(step.feed(.claimed([])) == [])
         #expect(step.feed(.drove(Self.run(2), .halted(state: "provisioning", lastSeq: 10, reason: "undeclared edge"))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1), Self.summary(2)])) == ["stopDrivers", "finish 0 finished, 0 parked, 1 halted, 1 broken, 0 stopped"])
         #expect(step.engine.summary.halted == ["undeclared edge"])
@@ -155,8 +156,7 @@ struct EngineMachineTests {
         #expect(step.feed(.drove(Self.run(1), .interrupted(reason: "down"))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1)])) == [])
         #expect(step.feed(.pollDue) == ["retake 1", "claim 1 excluding [1]"])
-        _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([]))
+        #expect(step.feed(.claimed([])) == ["armPoll +100"])
         #expect(step.feed(.skipped(Self.run(1))) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([Self.summary(1)])) == [])
         #expect(step.feed(.pollDue) == ["claim 2"])
@@ -169,6 +169,12 @@ struct EngineMachineTests {
         #expect(step.feed(.shutdown) == ["stopDrivers"])
         #expect(step.feed(.drove(Self.run(1), .stopped)) == [])
         #expect(step.feed(.drove(Self.run(2), .stopped)) == ["finish 0 finished, 0 parked, 0 halted, 0 broken, 2 stopped"])
+        // Stopped while a claim is in flight: it finishes once the claim is back, driving none
+        // of its runs (their leases are let go as the engine finishes).
+        var claiming = Step(Self.options(untilIdle: false))
+        #expect(claiming.start().last == "claim 2")
+        #expect(claiming.feed(.shutdown) == ["stopDrivers"])
+        #expect(claiming.feed(.claimed([Self.lease(1)])) == ["finish 0 finished, 0 parked, 0 halted, 0 broken, 0 stopped"])
     }
 
     @Test("the heartbeat: one at the start, the next a third of a lease after each, sooner after a failure, on while stopping")
@@ -180,7 +186,6 @@ struct EngineMachineTests {
         #expect(step.feed(.heartbeatDue) == ["heartbeat +1000"])
         #expect(step.feed(.heartbeatDone(failure: "unreachable")) == ["armHeartbeat +1500"])
         _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([]))
         #expect(step.feed(.heartbeatDue) == ["heartbeat +1000"])
     }
 
@@ -188,18 +193,16 @@ struct EngineMachineTests {
     func storeOutOfReach() {
         var step = Step(Self.options(concurrency: 2, untilIdle: true))
         _ = step.start()
+        #expect(step.feed(.claimFailed("down")) == ["loadUnfinished"])
         #expect(step.feed(.loadFailed("down")) == ["armPoll +100"])
         step.now = Self.t0.adding(milliseconds: 100)
         #expect(step.feed(.pollDue) == ["claim 2"])
-        _ = step.feed(.claimed([Self.lease(1), Self.lease(2)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +200"])
+        #expect(step.feed(.claimed([Self.lease(1), Self.lease(2)])) == ["drive 1", "drive 2", "armPoll +200"])
         // Run 1's driver lost the store mid-append: the run stays leased to this worker.
         #expect(step.feed(.drove(Self.run(1), .interrupted(reason: "down"))) == ["claim 1 excluding [1, 2]"])
-        _ = step.feed(.claimed([Self.lease(3)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 3"])
+        #expect(step.feed(.claimed([Self.lease(3)])) == ["drive 3"])
         #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["claim 1 excluding [1, 3]"])
         _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([]))
         step.now = Self.t0.adding(milliseconds: 200)
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([])).first == "retake 1")
@@ -210,25 +213,21 @@ struct EngineMachineTests {
     func wakeUps() {
         var step = Step(Self.options(concurrency: 2, untilIdle: false))
         _ = step.start()
-        _ = step.feed(.claimed([]))
-        #expect(step.feed(.cancelRequests([])) == ["loadUnfinished"])
+        #expect(step.feed(.claimed([])) == ["loadUnfinished"])
         #expect(step.feed(.unfinished([])) == ["armPoll +100"])
         // A run was submitted: looked for now, not at the poll.
         #expect(step.feed(.wakeUp) == ["awaitWakeUp", "claim 2"])
-        _ = step.feed(.claimed([Self.lease(1)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1"])
+        #expect(step.feed(.claimed([Self.lease(1)])) == ["drive 1"])
         // A cancel was requested while run 1 runs: its driver is told now.
         #expect(step.feed(.wakeUp) == ["awaitWakeUp", "loadCancelRequests"])
         #expect(step.feed(.cancelRequests([1])) == ["signalCancel 1", "claim 1 excluding [1]"])
-        _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([1]))
+        #expect(step.feed(.claimed([])).isEmpty)
         // The poll armed before the hints still comes.
         step.now = Self.t0.adding(milliseconds: 100)
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         // A stopping engine waits for no more hints.
         #expect(step.feed(.cancelRequests([1])) == ["signalCancel 1", "claim 1 excluding [1]"])
         _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([1]))
         #expect(step.feed(.shutdown).first == "stopDrivers")
         #expect(step.feed(.wakeUp).isEmpty)
     }
@@ -242,10 +241,9 @@ struct EngineMachineTests {
             var step = Step(options)
             _ = step.start()
             _ = step.feed(.claimed([]))
-            _ = step.feed(.cancelRequests([]))
             var armed: [Int64] = []
             for round in 0..<20 {
-                let actions = round == 0 ? step.feed(.unfinished([])) : step.feed(.pollDue) + step.feed(.claimed([])) + step.feed(.cancelRequests([])) + step.feed(.unfinished([]))
+                let actions = round == 0 ? step.feed(.unfinished([])) : step.feed(.pollDue) + step.feed(.claimed([])) + step.feed(.unfinished([]))
                 for action in actions where action.hasPrefix("armPoll +") {
                     armed.append(Int64(action.dropFirst("armPoll +".count))! - step.now.milliseconds + Self.t0.milliseconds)
                 }
@@ -265,17 +263,13 @@ struct EngineMachineTests {
     func interruptedRunOneDriver() {
         var step = Step(Self.options(concurrency: 2, untilIdle: true))
         _ = step.start()
-        _ = step.feed(.claimed([Self.lease(1), Self.lease(2)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 1", "drive 2", "armPoll +100"])
+        #expect(step.feed(.claimed([Self.lease(1), Self.lease(2)])) == ["drive 1", "drive 2", "armPoll +100"])
         #expect(step.feed(.drove(Self.run(1), .interrupted(reason: "down"))) == ["claim 1 excluding [1, 2]"])
-        _ = step.feed(.claimed([Self.lease(3)]))
-        #expect(step.feed(.cancelRequests([])) == ["drive 3"])
+        #expect(step.feed(.claimed([Self.lease(3)])) == ["drive 3"])
         #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["claim 1 excluding [1, 3]"])
         // A store that broke the contract: the run awaiting its retake is not driven twice.
-        _ = step.feed(.claimed([Self.lease(1, seq: 20)]))
-        #expect(step.feed(.cancelRequests([])) == ["release 1", "claim 1 excluding [1, 3]"])
+        #expect(step.feed(.claimed([Self.lease(1, seq: 20)])) == ["release 1", "claim 1 excluding [1, 3]"])
         _ = step.feed(.claimed([]))
-        _ = step.feed(.cancelRequests([]))
         step.now = Self.t0.adding(milliseconds: 100)
         #expect(step.feed(.pollDue) == ["loadCancelRequests"])
         #expect(step.feed(.cancelRequests([])) == ["retake 1", "armPoll +200"])

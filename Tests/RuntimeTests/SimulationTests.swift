@@ -284,7 +284,8 @@ struct Simulation {
             for action in actions {
                 switch action {
                 case .claim(let request):
-                    reply = .claimed(try await journal.claim(request))
+                    // In the background, as ``Engine`` does: its result comes back later.
+                    inbox.append(.claimed(try await journal.claim(request)))
                 case .loadCancelRequests:
                     reply = .cancelRequests(try journal.cancelRequested())
                 case .loadUnfinished:
