@@ -3,6 +3,12 @@ import Journal
 import RunStateMachine
 import Runtime
 import Synchronization
+import SystemSupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Sandboxes that are entries in this process's memory, whose commands run nothing and exit 0
 /// at once: the engine's own cost with the cost of real sandboxes taken away.
@@ -12,6 +18,11 @@ import Synchronization
 /// idempotent by key, kill is idempotent, status reads the records), so recovery reconciles
 /// against it as it would against local or E2B sandboxes. It runs no command and isolates
 /// nothing, so workers never use it for jobs.
+///
+/// With a record file, its records outlive the process, as a local sandbox's directory does:
+/// each change is appended to the file as it happens (no sync: a killed process's writes stay
+/// in the page cache), and a provider opened on the file starts from them. `worker bench
+/// recovery` on PostgreSQL kills a worker process and recovers its runs in another with it.
 public final class InstantSandboxProvider: SandboxProvider {
     private struct Sandbox {
         var info: SandboxInfo
@@ -26,9 +37,51 @@ public final class InstantSandboxProvider: SandboxProvider {
     }
 
     private let records = Mutex(Records())
+    /// The record file's descriptor, or -1.
+    private let recordFile: Int32
 
-    /// Creates an empty provider.
-    public init() {}
+    /// Creates an empty provider, in memory only.
+    public init() {
+        recordFile = -1
+    }
+
+    /// A provider whose records are kept in the file at `path` too, starting from those an
+    /// earlier provider left there (none if the file does not exist). Commands recorded as
+    /// started have finished with exit 0, unless this provider holds them.
+    public init(recordFile path: String) throws(BenchmarkError) {
+        var records = Records()
+        for line in (FileIO.readText(path) ?? "").split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            switch (fields.first, fields.count) {
+            case ("create", 5):
+                let id = SandboxID(fields[1])
+                records.sandboxes[id] = Sandbox(info: SandboxInfo(id: id, runID: fields[2], effectKey: fields[4], epoch: Int64(fields[3]) ?? 0, ended: nil))
+                records.byKey[fields[4]] = id
+            case ("start", 3):
+                records.sandboxes[SandboxID(fields[1])]?.commands.insert(fields[2])
+            case ("kill", 3):
+                records.sandboxes[SandboxID(fields[1])]?.info.ended = fields[2]
+            default:
+                throw BenchmarkError("the sandbox record file \(path) has a line this build does not write: \(line.prefix(80))")
+            }
+        }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw BenchmarkError("the sandbox record file \(path) cannot be opened (errno \(errno))") }
+        self.records.withLock { $0 = records }
+        recordFile = descriptor
+    }
+
+    deinit {
+        if recordFile >= 0 { close(recordFile) }
+    }
+
+    /// Appends a change to the record file, if there is one (called under the records' lock, so
+    /// the file's order is the records').
+    private func record(_ fields: String...) {
+        guard recordFile >= 0 else { return }
+        let line = Array((fields.joined(separator: "\t") + "\n").utf8)
+        _ = line.withUnsafeBytes { write(recordFile, $0.baseAddress, $0.count) }
+    }
 
     /// While `true`, commands started stay running (status ``CommandStatus/running``; waiting
     /// for them waits until the waiting task is cancelled); a benchmark uses it to leave runs in
@@ -65,6 +118,7 @@ public final class InstantSandboxProvider: SandboxProvider {
             let info = SandboxInfo(id: id, runID: request.runID, effectKey: request.effectKey, epoch: request.epoch, ended: nil)
             records.sandboxes[id] = Sandbox(info: info)
             records.byKey[request.effectKey] = id
+            record("create", id.value, request.runID, "\(request.epoch)", request.effectKey)
             return info
         }
     }
@@ -87,15 +141,20 @@ public final class InstantSandboxProvider: SandboxProvider {
 
     /// Marks the sandbox ended; its records stay, as a local sandbox's directory would until removed.
     public func kill(_ id: SandboxID, reason: String) async throws(SandboxError) {
-        records.withLock { $0.sandboxes[id]?.info.ended = reason }
+        records.withLock { records in
+            guard records.sandboxes[id] != nil else { return }
+            records.sandboxes[id]?.info.ended = reason
+            record("kill", id.value, String(reason.map { $0 == "\t" || $0 == "\n" ? " " : $0 }))
+        }
     }
 
     /// Records the command as started (once per key); it has finished at once unless held.
     public func start(_ command: CommandRequest, in id: SandboxID) async throws(SandboxError) {
         let alive = records.withLock { records -> Bool in
             guard records.sandboxes[id]?.info.isAlive == true else { return false }
-            if records.sandboxes[id]?.commands.insert(command.key).inserted == true, records.holding {
-                records.held.insert(command.key)
+            if records.sandboxes[id]?.commands.insert(command.key).inserted == true {
+                record("start", id.value, command.key)
+                if records.holding { records.held.insert(command.key) }
             }
             return true
         }

@@ -61,13 +61,30 @@ public enum RecoveryBenchmark {
         )
         let summary = try await second.run()
         let finished = timer.now
-        let succeeded = try journal.runs(.state("succeeded"), limit: runs + 1).count
+        let resumedAt = try await checkRecovered(journal, runs: runs, inFlight: inFlight, summary: summary, probe: probe)
+        var result = RecoveryBenchmarkResult()
+        result.runs = runs
+        result.recoverySeconds = (resumedAt - start).seconds
+        result.finishSeconds = (finished - start).seconds
+        return result
+    }
+
+    /// The instant every run resumed, once every one of the `runs` runs was in flight, was
+    /// reconciled, resumed and succeeded; else an error that says where the others ended.
+    static func checkRecovered<Inner: EffectExecutor>(
+        _ journal: any JournalStore,
+        runs: Int,
+        inFlight: Int,
+        summary: EngineSummary,
+        probe: ResumeProbe<Inner>
+    ) async throws -> ContinuousClock.Instant {
+        let succeeded = try await journal.runs(.state("succeeded"), limit: runs + 1).count
         guard inFlight == runs, summary.finished == runs, succeeded == runs, probe.reconciled == runs, let resumedAt = probe.allResumedAt else {
             var others: [String: Int] = [:]
             var example = ""
-            for run in try journal.runs(.all, limit: runs + 1) where run.stateName != "succeeded" {
+            for run in try await journal.runs(.all, limit: runs + 1) where run.stateName != "succeeded" {
                 others[run.stateName, default: 0] += 1
-                if example.isEmpty, let state = try journal.records(of: run.run).last(where: { $0.state != nil })?.state {
+                if example.isEmpty, let state = try await journal.records(of: run.run).last(where: { $0.state != nil })?.state {
                     example = "; e.g. \(run.run.id): \(String(decoding: state, as: UTF8.self).prefix(300))"
                 }
             }
@@ -78,10 +95,6 @@ public enum RecoveryBenchmark {
                     + example + (summary.halted + summary.broken).prefix(3).map { "; \($0)" }.joined()
             )
         }
-        var result = RecoveryBenchmarkResult()
-        result.runs = runs
-        result.recoverySeconds = (resumedAt - start).seconds
-        result.finishSeconds = (finished - start).seconds
-        return result
+        return resumedAt
     }
 }

@@ -142,6 +142,19 @@ extension PostgresJournal {
         )
     }
 
+    /// Milliseconds until `owner`'s last live lease runs out, by the database's clock (0 if none
+    /// is live): how long its runs wait before other workers may take them.
+    package func millisecondsUntilLeasesRunOut(owner: String) async throws(JournalError) -> Int64 {
+        var binds = PostgresBindings()
+        binds.append(owner)
+        let rows = try await rows(
+            "SELECT greatest(0, coalesce(max(\(Self.leaseExpiry)), 0) - \(Self.databaseNow))::int8 FROM leases l LEFT JOIN workers w ON w.owner = l.owner WHERE l.owner = $1",
+            binds,
+            read: { row throws(JournalError) in try row.int64(0) }
+        )
+        return rows.first ?? 0
+    }
+
     /// The run whose id is `text`, or the one run whose id starts with it (at least four
     /// characters).
     public func run(matching text: String) async throws(JournalError) -> RunSummary {

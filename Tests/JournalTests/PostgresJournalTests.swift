@@ -213,6 +213,16 @@ struct PostgresJournalTests {
         #expect(try PostgresLocation(url: "postgres://u@h/d", environment: ["PGPASSWORD": "from-env"]).password == "from-env")
         #expect(try PostgresLocation(url: "postgres://u@h/d?application_name=worker-7", environment: [:]).applicationName == "worker-7")
         #expect(try PostgresLocation(url: "postgres://u@h/d", environment: [:]).applicationName == "runlog")
+        // What a child process is given: every setting but the password, which goes by PGPASSWORD.
+        var withOptions = location
+        withOptions.sessionOptions = "-csearch_path=tenant 7"
+        withOptions.applicationName = "bench & co"
+        let child = withOptions.urlWithoutPassword
+        #expect(!child.contains("p:ss") && !child.contains("p%3Ass"))
+        var reread = try PostgresLocation(url: child, environment: ["PGPASSWORD": "p:ss"])
+        #expect(reread == withOptions)
+        reread = try PostgresLocation(url: child, environment: [:])
+        #expect(reread.password == nil)
         for bad in ["postgres://u@h:99999/d", "postgres://u@h/d?sslmode=always", "postgres://u@h", "postgres://u@h/d?nope=1", "postgres://u@h/d%zz"] {
             #expect(throws: JournalError(.invalidInput, ""), "\(bad) was accepted") {
                 _ = try PostgresLocation(url: bad, environment: [:])

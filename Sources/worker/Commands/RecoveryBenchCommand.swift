@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import JournalPostgres
 import RunStateMachine
 import Runtime
 
@@ -12,8 +13,10 @@ struct RecoveryBenchCommand: AsyncParsableCommand {
             A worker drives 3-step runs (sandboxes in memory) until every run has a step in \
             flight, and stops. The journal is opened again as by a restarted worker, which takes \
             the runs over, reconciles each in-flight step and journals its outcome. Prints the \
-            seconds until every run resumed and until every run finished. Build in release mode: \
-            swift run -c release worker bench recovery --json.
+            seconds until every run resumed and until every run finished. With a PostgreSQL \
+            --db, the first worker is a process of its own, SIGKILLed; the runs are taken over \
+            by this process once its leases run out (5 s leases), and the seconds are counted \
+            from then. Build in release mode: swift run -c release worker bench recovery --json.
             """
     )
 
@@ -27,8 +30,19 @@ struct RecoveryBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runs = runs
-        let result = try await BenchDirectory.with(dir: dir, db: options.path) { directory in
-            try await RecoveryBenchmark.run(in: directory, runs: runs)
+        let db = options.path
+        let result: RecoveryBenchmarkResult
+        if PostgresLocation.isURL(db) {
+            let location = try PostgresLocation(url: db)
+            result = try await BenchDirectory.with(dir: dir ?? ".", db: db) { directory in
+                try await SharedRecoveryBenchmark.run(on: location, directory: directory, runs: runs) { schema, recordFile in
+                    try RecoveryVictimProcess.start(location: location, schema: schema, recordFile: recordFile, runs: runs, directory: directory)
+                }
+            }
+        } else {
+            result = try await BenchDirectory.with(dir: dir, db: db) { directory in
+                try await RecoveryBenchmark.run(in: directory, runs: runs)
+            }
         }
         if options.json {
             print(result.json.canonicalString)
@@ -37,6 +51,7 @@ struct RecoveryBenchCommand: AsyncParsableCommand {
                 ["figure", "value"],
                 [
                     ["runs in flight", format(Double(result.runs))],
+                    ["until the killed worker's leases ran out", "\(format(result.leaseWaitSeconds, places: 3)) s"],
                     ["until every run resumed", "\(format(result.recoverySeconds, places: 3)) s"],
                     ["until every run finished", "\(format(result.finishSeconds, places: 3)) s"],
                 ]
