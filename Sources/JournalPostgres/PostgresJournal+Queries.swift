@@ -171,19 +171,10 @@ extension PostgresJournal {
     }
 
     /// The run's records in order, found by following `run_prev` back from the run's head.
-    /// Every driver loads its run with it, so it is a prepared statement: planned once per
-    /// connection, not once per run.
+    /// Every driver loads its run with it: runs loaded at the same time share a statement
+    /// (``RecordLoader``).
     public func records(of run: RunRef) async throws(JournalError) -> [JournalRecord] {
-        let logger = source.logger
-        return try await source.withConnection { session in
-            var records: [JournalRecord] = []
-            for try await row in try await session.connection.execute(RunRecordsStatement(runNo: run.number), logger: logger) {
-                if let record = try Self.record(PostgresRowReader(row)) {
-                    records.append(record)
-                }
-            }
-            return records
-        }
+        try await loader.records(ofRun: run.number)
     }
 
     /// The ids of every unfinished run.
@@ -233,27 +224,3 @@ extension PostgresJournal {
     }
 }
 
-/// A run's records in order, found by following `run_prev` back from the run's head (the journal
-/// has no index by run, which keeps appends to one index).
-struct RunRecordsStatement: PostgresPreparedStatement {
-    static let sql = """
-        WITH RECURSIVE chain(seq) AS (
-            SELECT last_seq FROM run_heads WHERE run_no = $1
-            UNION ALL
-            SELECT j.run_prev FROM journal j JOIN chain c ON j.seq = c.seq WHERE j.run_prev < c.seq
-        )
-        SELECT \(PostgresJournal.recordColumns) FROM journal WHERE seq IN (SELECT seq FROM chain) AND run_no = $1 ORDER BY seq
-        """
-    typealias Row = PostgresRow
-
-    /// The run's number.
-    let runNo: Int64
-
-    func makeBindings() -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 1)
-        binds.append(runNo)
-        return binds
-    }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
-}

@@ -30,6 +30,7 @@ public final class PostgresJournal: JournalStore {
 
     let source: ConnectionSource
     let writer: PostgresWriter?
+    let loader: RecordLoader
     private let listener: WakeUpListener
 
     /// The schema version this build writes.
@@ -66,6 +67,7 @@ public final class PostgresJournal: JournalStore {
         self.options = options
         self.source = source
         self.writer = writer
+        self.loader = RecordLoader(source: source, parallel: options.readers)
         self.listener = WakeUpListener(location: location, logger: source.logger)
     }
 
