@@ -139,7 +139,7 @@ public enum RunsBenchmark {
     }
 
     /// The CPU time (user and system) this process has used, in seconds.
-    static func processCPUSeconds() -> Double {
+    package static func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }

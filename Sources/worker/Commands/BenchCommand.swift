@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Runlog on this machine.",
-        subcommands: [JournalBenchCommand.self, RunsBenchCommand.self, RecoveryBenchCommand.self, SandboxBenchCommand.self, RecoveryVictimCommand.self]
+        subcommands: [JournalBenchCommand.self, RunsBenchCommand.self, RecoveryBenchCommand.self, SandboxBenchCommand.self, ShareBenchCommand.self, RecoveryVictimCommand.self, ShareWorkerCommand.self]
     )
 }

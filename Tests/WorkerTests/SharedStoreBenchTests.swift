@@ -2,11 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `worker bench recovery --db postgres://…` at a small size: a worker process is really
-/// SIGKILLed with its runs in flight, and every run is taken over, reconciled once and succeeds
-/// after its leases run out; the figures would mean nothing otherwise.
-@Suite("Shared recovery benchmark")
-struct SharedRecoveryBenchTests {
+/// The benchmarks of worker processes sharing a PostgreSQL journal, at small sizes, with the
+/// built binary: their work must come out right, or their figures mean nothing.
+@Suite("Shared-store benchmarks")
+struct SharedStoreBenchTests {
     @Test("bench recovery on PostgreSQL: the killed worker's runs all resume and succeed once its leases run out")
     func killedWorkerRecovered() async throws {
         let url = try await TestPostgres.freshURL()
@@ -22,6 +21,20 @@ struct SharedRecoveryBenchTests {
         #expect(wait > 2 && wait <= 5.5, "\(output.stdout)")
         #expect(recovery >= 0 && recovery <= finish, "\(output.stdout)")
         // Nothing is left behind: the scratch directory is removed, the victim is gone.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("bench share: worker processes drive every run once between them, and each says how many")
+    func workersShareRuns() async throws {
+        let url = try await TestPostgres.freshURL()
+        let directory = TemporaryDirectory()
+        let output = try await WorkerBinary.run(["bench", "share", "--db", url, "--runs", "600", "--workers", "2", "--dir", directory.path, "--json"])
+        #expect(output.ending == .exited(0), "\(output.text)")
+        let figures = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
+        let workers = figures["workers"] as? [[String: Any]] ?? []
+        #expect(figures["runs"] as? Int == 600, "\(output.stdout)")
+        #expect(workers.count == 2)
+        #expect(workers.compactMap { $0["runs"] as? Int }.reduce(0, +) == 600, "\(output.stdout)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 }
