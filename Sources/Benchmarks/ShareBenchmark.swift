@@ -44,11 +44,13 @@ public enum ShareBenchmark {
         public var runsPerSecond = 0.0
         /// Each worker's share, in the order they were started.
         public var shares: [Share] = []
+        /// The scratch schema, if it was kept.
+        public var schema: String?
 
         /// The figures as one JSON object.
         public var json: JSONValue {
             func number(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
-            return [
+            var object: JSONValue = [
                 "runs": .int(Int64(runs)),
                 "runs_per_second": number(runsPerSecond),
                 "workers": .array(
@@ -62,16 +64,22 @@ public enum ShareBenchmark {
                     }
                 ),
             ]
+            if let schema, case .object(var fields) = object {
+                fields["schema"] = .string(schema)
+                object = .object(fields)
+            }
+            return object
         }
     }
 
-    /// Runs the benchmark: `runs` runs in a scratch schema of `location`'s database (created and
-    /// removed), driven by the `workers` processes `startWorker` starts on it (each calls
-    /// ``drive(on:owner:)``).
+    /// Runs the benchmark: `runs` runs in a scratch schema of `location`'s database (created, and
+    /// removed unless `keepingSchema`, for a look at what the runs left), driven by the
+    /// `workers` processes `startWorker` starts on it (each calls ``drive(on:owner:)``).
     public static func run(
         on location: PostgresLocation,
         runs: Int,
         workers: Int,
+        keepingSchema: Bool = false,
         startWorker: (_ schema: String, _ index: Int) async throws -> any Worker
     ) async throws -> Result {
         let schema = "runlog_bench_\(getpid())_share"
@@ -97,8 +105,10 @@ public enum ShareBenchmark {
             guard succeeded == runs, driven == runs else {
                 throw BenchmarkError("of \(runs) runs, \(succeeded) succeeded; the workers say they drove \(shares.map(\.finished)) to the end")
             }
-            try? await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
-            return Result(runs: runs, runsPerSecond: Double(runs) / elapsed, shares: shares)
+            if !keepingSchema {
+                try? await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+            }
+            return Result(runs: runs, runsPerSecond: Double(runs) / elapsed, shares: shares, schema: keepingSchema ? schema : nil)
         } catch {
             try? await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             throw error

@@ -207,6 +207,7 @@ struct BatchPlan: Sendable {
         head.updatedMilliseconds = at.milliseconds
         head.lease = BatchSnapshot.LeaseRow(owner: owner, epoch: epoch, expiresMilliseconds: snapshot.nowMilliseconds.addingSaturated(ttlMilliseconds))
         keep(head)
+        keepLease(head)
         return Lease(
             run: run,
             owner: owner,
@@ -226,14 +227,14 @@ struct BatchPlan: Sendable {
         return .success(.done)
     }
 
-    /// Keeps a changed head (and its lease) for writing, and for the writes after it.
+    /// Keeps a changed head for writing, and for the writes after it. Its lease row is not
+    /// written: an append leaves it as it is.
     private mutating func keep(_ head: BatchSnapshot.Head) {
         snapshot.heads[head.runNo] = head
         heads[head.runNo] = head
-        if let lease = head.lease { leases[head.runNo] = lease }
     }
 
-    /// Keeps a head whose lease alone changed.
+    /// Keeps a head whose lease changed: its lease row is written.
     private mutating func keepLease(_ head: BatchSnapshot.Head) {
         snapshot.heads[head.runNo] = head
         if let lease = head.lease { leases[head.runNo] = lease }

@@ -54,6 +54,8 @@ struct BatchPlanTests {
         #expect(plan.chainSeq == 12 && plan.chainHash == plan.records[1].hash)
         #expect(plan.heads[2]?.lastRunSeq == 4 && plan.heads[2]?.lastSeq == 12)
         #expect(try plan.replies.map { try $0.get() }.count == 2)
+        // Appends leave the lease row alone: it is not rewritten with every record.
+        #expect(plan.leases.isEmpty)
     }
 
     @Test("a stale epoch, a wrong position and a finished run are refused; the refusal appends nothing and the next write goes on")

@@ -32,6 +32,9 @@ struct ShareBenchCommand: AsyncParsableCommand {
     @Option(help: "Directory for the workers' reports (default: the current directory).")
     var dir: String?
 
+    @Flag(help: "Leave the scratch schema (its name is printed) to look at what the runs left in the database.")
+    var keepSchema = false
+
     func run() async throws {
         let db = options.path
         guard PostgresLocation.isURL(db) else {
@@ -39,9 +42,9 @@ struct ShareBenchCommand: AsyncParsableCommand {
         }
         guard (1...16).contains(workers) else { throw ValidationError("--workers must be from 1 to 16") }
         let location = try PostgresLocation(url: db)
-        let (runs, workers) = (runs, workers)
+        let (runs, workers, keepSchema) = (runs, workers, keepSchema)
         let result = try await BenchDirectory.with(dir: dir ?? ".", db: db) { directory in
-            try await ShareBenchmark.run(on: location, runs: runs, workers: workers) { schema, index in
+            try await ShareBenchmark.run(on: location, runs: runs, workers: workers, keepingSchema: keepSchema) { schema, index in
                 try ShareWorkerProcess.start(location: location, schema: schema, index: index, directory: directory)
             }
         }
@@ -57,6 +60,7 @@ struct ShareBenchCommand: AsyncParsableCommand {
                     ]
                 } + [["all", format(Double(result.runs)), "100 %", format(result.runsPerSecond), ""]]
             )
+            if let schema = result.schema { print("the runs are in schema \(schema)") }
         }
     }
 }
