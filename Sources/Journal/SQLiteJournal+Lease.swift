@@ -58,17 +58,23 @@ extension SQLiteJournal {
     public func claim(_ request: ClaimRequest) async throws(JournalError) -> [ClaimedRun] {
         guard request.limit > 0 else { return [] }
         return try await write { context throws(SQLiteError) in
-            // Runs the claim leaves alone are read too, and passed over here.
-            let select = try context.connection.statement(
-                built: """
-                SELECT runs.run_no, runs.run_id, run_heads.lease_epoch, run_heads.last_run_seq, run_heads.last_seq,
-                       EXISTS (SELECT 1 FROM cancel_requests WHERE cancel_requests.run_no = runs.run_no)
-                FROM \(Self.summarySource(schema: Self.schemaVersion))
-                WHERE run_heads.terminal = 0
-                  AND (leases.owner IS NULL OR leases.owner = ?1 OR \(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2)
-                ORDER BY run_heads.lease_epoch = 0, runs.run_no LIMIT ?3
+            // Runs the claim leaves alone are read too, and passed over here. Two scans in run
+            // order, each stopping at the limit (the runs leased before by their partial index,
+            // then the never leased): one sort of every unfinished run would cost as much as the
+            // queue is long.
+            func part(_ number: Int, _ leased: String) -> String {
                 """
-            )
+                SELECT * FROM (
+                    SELECT run_heads.run_no, runs.run_id, run_heads.lease_epoch, run_heads.last_run_seq, run_heads.last_seq,
+                           EXISTS (SELECT 1 FROM cancel_requests WHERE cancel_requests.run_no = run_heads.run_no), \(number) AS part
+                    FROM run_heads JOIN runs USING (run_no) LEFT JOIN leases USING (run_no) LEFT JOIN workers ON workers.owner = leases.owner
+                    WHERE run_heads.terminal = 0 AND run_heads.lease_epoch \(leased)
+                      AND (leases.owner IS NULL OR leases.owner = ?1 OR \(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2)
+                    ORDER BY run_heads.run_no LIMIT ?3
+                )
+                """
+            }
+            let select = try context.connection.statement(built: part(0, "> 0") + " UNION ALL " + part(1, "= 0") + " ORDER BY part, run_no")
             select.bind(1, request.owner)
             select.bind(2, request.takingOver ? Int64.max : request.at.milliseconds)
             select.bind(3, request.limit.addingSaturated(request.excluding.count).addingSaturated(request.unchangedSince.count))

@@ -21,7 +21,7 @@ import RunStateMachine
 /// A claim is made in the background (``Action/claim(_:)``; its reply, ``Input/claimed(_:)`` or
 /// ``Input/claimFailed(_:)``, comes as a driver's result does), one at a time: the drivers that
 /// return while it commits free the slots the next claim fills, so claims grow with the load
-/// instead of following each finished run. Two actions await a reply at once:
+/// instead of following each finished run. Two actions are answered before anything else:
 /// ``Action/loadCancelRequests`` (``Input/cancelRequests(_:)``) and ``Action/loadUnfinished``
 /// (``Input/unfinished(_:)``). Such an action is always the last of its list, and the next input
 /// must be its reply.

@@ -94,8 +94,11 @@ struct PostgresJournalTests {
         let journals = [try await PostgresJournal.open(location), try await PostgresJournal.open(location), try await PostgresJournal.open(location)]
         defer { journals.forEach { $0.close() } }
         let total = 300
-        for index in 0..<total {
-            _ = try await journals[0].submit(TestJobs.shell(name: "run-\(index)"), at: WallClock.now())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<total {
+                group.addTask { _ = try await journals[index % 3].submit(TestJobs.shell(name: "run-\(index)"), at: WallClock.now()) }
+            }
+            try await group.waitForAll()
         }
         // Three workers claim small batches as fast as they can, each on its own connection, so
         // that their claims' transactions overlap.
