@@ -61,6 +61,12 @@ public protocol JournalStore: Sendable {
     /// runs are runnable. Each run comes with whether it has a cancel request.
     func claim(_ request: ClaimRequest) async throws(JournalError) -> [ClaimedRun]
 
+    /// Milliseconds from now until the first live lease of an owner other than `owner` on an
+    /// unfinished run runs out (by the store's clock; `at` is the caller's, which the embedded
+    /// store uses), or `nil` if no other owner holds one: when a waiting worker should claim
+    /// again to take a dead worker's runs as soon as they are free.
+    func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) async throws(JournalError) -> Int64?
+
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now, in one write
     /// however many runs it drives: a lease lives until the later of its own expiry (set when it
     /// was taken) and its owner's last heartbeat's. Now is the store's clock: for the embedded

@@ -153,6 +153,25 @@ extension SQLiteJournal {
         return Lease(run: run, owner: owner, epoch: epoch, expiresAt: expires, runSeq: runSeq, seq: receipt.seq)
     }
 
+    /// Milliseconds from `at` until the first live lease of another owner on an unfinished run
+    /// runs out, or `nil`; see ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:at:)``.
+    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) throws(JournalError) -> Int64? {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.statement(
+                built: """
+                SELECT min(\(Self.leaseExpiry(schema: schema))) - ?2
+                FROM run_heads JOIN leases USING (run_no) \(schema >= 4 ? "LEFT JOIN workers ON workers.owner = leases.owner" : "")
+                WHERE run_heads.terminal = 0 AND run_heads.lease_epoch > 0 AND leases.owner <> ?1 AND \(Self.leaseExpiry(schema: schema)) > ?2
+                """
+            )
+            defer { query.reset() }
+            query.bind(1, owner)
+            query.bind(2, at.milliseconds)
+            guard try query.step() else { return nil }
+            return query.optionalInt64(0)
+        }
+    }
+
     /// Whether this process holds the journal's owner lock, which every worker takes: then
     /// every other lease holder is dead.
     public var ownsExclusively: Bool { options.role == .owner }

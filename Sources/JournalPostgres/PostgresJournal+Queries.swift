@@ -155,6 +155,24 @@ extension PostgresJournal {
         return rows.first ?? 0
     }
 
+    /// Milliseconds until the first live lease of another owner on an unfinished run runs out,
+    /// by the database's clock (`at` is not used); see ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:at:)``.
+    /// Reads the runs in flight only (the partial index of the runs leased before).
+    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) async throws(JournalError) -> Int64? {
+        var binds = PostgresBindings()
+        binds.append(owner)
+        let rows = try await rows(
+            """
+            SELECT (min(\(Self.leaseExpiry)) - \(Self.databaseNow))::int8 FROM run_heads h JOIN leases l ON l.run_no = h.run_no
+            LEFT JOIN workers w ON w.owner = l.owner
+            WHERE NOT h.terminal AND h.lease_epoch > 0 AND l.owner <> $1 AND \(Self.leaseExpiry) > \(Self.databaseNow)
+            """,
+            binds,
+            read: { row throws(JournalError) in row.optionalInt64(0) }
+        )
+        return rows.first ?? nil
+    }
+
     /// The run whose id is `text`, or the one run whose id starts with it (at least four
     /// characters).
     public func run(matching text: String) async throws(JournalError) -> RunSummary {

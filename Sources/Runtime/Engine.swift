@@ -80,6 +80,8 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                         }
                     case .loadCancelRequests:
                         reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
+                    case .loadLeaseHorizon(let at):
+                        reply = try await load { .leaseHorizon(try await journal.millisecondsUntilNextLeaseRunsOut(otherThan: options.owner, at: at)) }
                     case .loadUnfinished:
                         reply = try await load { .unfinished(try await journal.runs(.unfinished, limit: 10_000)) }
                     case .drive(let lease, let checkCancel):

@@ -21,10 +21,14 @@ import RunStateMachine
 /// A claim is made in the background (``Action/claim(_:)``; its reply, ``Input/claimed(_:)`` or
 /// ``Input/claimFailed(_:)``, comes as a driver's result does), one at a time: the drivers that
 /// return while it commits free the slots the next claim fills, so claims grow with the load
-/// instead of following each finished run. Two actions are answered before anything else:
-/// ``Action/loadCancelRequests`` (``Input/cancelRequests(_:)``) and ``Action/loadUnfinished``
-/// (``Input/unfinished(_:)``). Such an action is always the last of its list, and the next input
-/// must be its reply.
+/// instead of following each finished run. When a claim comes back short on a shared store, the
+/// engine asks when the first lease of another worker runs out, and polls then too: a dead
+/// worker's runs are taken as soon as they are free, not up to a poll later.
+///
+/// Three actions are answered before anything else: ``Action/loadCancelRequests``
+/// (``Input/cancelRequests(_:)``), ``Action/loadUnfinished`` (``Input/unfinished(_:)``) and
+/// ``Action/loadLeaseHorizon(at:)`` (``Input/leaseHorizon(_:)``). Such an action is always the
+/// last of its list, and the next input must be its reply.
 struct EngineMachine: Sendable {
     /// What happened, fed to ``handle(_:now:)``.
     enum Input: Hashable, Sendable {
@@ -38,6 +42,9 @@ struct EngineMachine: Sendable {
         case cancelRequests(Set<Int64>)
         /// The answer to ``Action/loadUnfinished``: every unfinished run.
         case unfinished([RunSummary])
+        /// The answer to ``Action/loadLeaseHorizon(at:)``: milliseconds until the first lease of
+        /// another worker runs out, if one holds any.
+        case leaseHorizon(Int64?)
         /// A run's driver returned.
         case drove(RunRef, DriveResult)
         /// Another owner held the run's lease, or it had finished: it was not driven.
@@ -69,6 +76,8 @@ struct EngineMachine: Sendable {
         case loadCancelRequests
         /// Read every unfinished run; reply ``Input/unfinished(_:)``.
         case loadUnfinished
+        /// Read when the first lease of another worker runs out; reply ``Input/leaseHorizon(_:)``.
+        case loadLeaseHorizon(at: Timestamp)
         /// Drive the claimed run; the result comes back as ``Input/drove(_:_:)`` or
         /// ``Input/broken(_:reason:)``.
         case drive(Lease, checkCancel: Bool)
@@ -104,6 +113,8 @@ struct EngineMachine: Sendable {
     private enum Phase: Hashable, Sendable {
         /// Waiting for cancel requests, read on a poll.
         case pollingCancels
+        /// Waiting for when the first lease of another worker runs out.
+        case readingHorizon
         /// Waiting for the unfinished runs, to decide whether the engine is idle.
         case checkingIdle(starved: Bool)
         /// Waiting for drivers and the poll timer.
@@ -122,6 +133,9 @@ struct EngineMachine: Sendable {
     private var parked: [Int64: Parked] = [:]
     /// Runs left alone: their journals cannot be loaded.
     private var broken: Set<Int64> = []
+    /// How long after another worker's lease runs out, by the store's clock, the engine claims.
+    static let horizonMargin: Int64 = 20
+
     /// The limit of the claim in flight, if one is.
     private var claiming: Int?
     /// Whether the last claim took every runnable run (or failed); if so, the next waits for a
@@ -136,6 +150,8 @@ struct EngineMachine: Sendable {
     private var retakesDue: [RunRef] = []
     private var awaitingRetake: Set<Int64> = []
     private var polling = false
+    /// When the armed poll timer fires, if one is armed.
+    private var pollAt: Timestamp?
     private var jitter: PollJitter
     private(set) var stopping = false
 
@@ -159,7 +175,7 @@ struct EngineMachine: Sendable {
         switch (phase, input) {
         case (.finished, _):
             return []
-        case (.pollingCancels, .loadFailed), (.checkingIdle, .loadFailed):
+        case (.pollingCancels, .loadFailed), (.checkingIdle, .loadFailed), (.readingHorizon, .loadFailed):
             phase = .waiting
             exhausted = false
             armPoll(starved: true, now: now, into: &actions)
@@ -173,8 +189,27 @@ struct EngineMachine: Sendable {
             exhausted = runs.count < (claiming ?? 0)
             claiming = nil
             // A stopping engine drives nothing more; its leases are let go as it finishes.
-            if !stopping {
-                drive(runs, into: &actions)
+            guard !stopping else {
+                fill(now: now, into: &actions)
+                break
+            }
+            drive(runs, into: &actions)
+            if exhausted, !options.exclusive {
+                phase = .readingHorizon
+                actions.append(.loadLeaseHorizon(at: now))
+            } else {
+                fill(now: now, into: &actions)
+            }
+        case (.readingHorizon, .leaseHorizon(let milliseconds)):
+            phase = .waiting
+            if let milliseconds {
+                // A little after the lease runs out by the store's clock: it is free then.
+                let wake = now.adding(milliseconds: max(0, milliseconds).addingSaturated(Self.horizonMargin))
+                if pollAt.map({ wake < $0 }) ?? true {
+                    polling = true
+                    pollAt = wake
+                    actions.append(.armPoll(at: wake))
+                }
             }
             fill(now: now, into: &actions)
         case (.waiting, .claimFailed):
@@ -199,6 +234,7 @@ struct EngineMachine: Sendable {
             fill(now: now, into: &actions)
         case (.waiting, .pollDue):
             polling = false
+            pollAt = nil
             exhausted = false
             retakesDue += retakes
             retakes = []
@@ -250,7 +286,7 @@ struct EngineMachine: Sendable {
                 armPoll(starved: true, now: now, into: &actions)
             }
             fill(now: now, into: &actions)
-        case (_, .claimed), (_, .claimFailed), (_, .cancelRequests), (_, .unfinished), (_, .drove), (_, .skipped), (_, .broken),
+        case (_, .claimed), (_, .claimFailed), (_, .cancelRequests), (_, .unfinished), (_, .leaseHorizon), (_, .drove), (_, .skipped), (_, .broken),
             (_, .pollDue), (_, .wakeUp), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
@@ -355,6 +391,7 @@ struct EngineMachine: Sendable {
         if !polling, starved || active.count >= options.concurrency {
             polling = true
             let interval = options.pollMilliseconds.addingSaturated(jitter.next(upTo: options.pollJitterMilliseconds))
+            pollAt = now.adding(milliseconds: interval)
             actions.append(.armPoll(at: now.adding(milliseconds: interval)))
         }
         phase = .waiting

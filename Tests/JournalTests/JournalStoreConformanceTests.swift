@@ -152,6 +152,22 @@ struct JournalStoreConformanceTests {
         #expect(Set(rest.map(\.run)) == Set(runs.filter { $0 != runs[0] }))
     }
 
+    @Test("the lease horizon: how long until another owner's first live lease runs out; none for the asker's own, released or finished runs' leases", arguments: StoreFactory.all)
+    func leaseHorizon(_ factory: StoreFactory) async throws {
+        let store = try await factory.open()
+        defer { store.close() }
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now()) == nil)
+        let first = try await store.submit(TestJobs.shell(name: "first"), at: WallClock.now()).run
+        let second = try await store.submit(TestJobs.shell(name: "second"), at: WallClock.now()).run
+        _ = try await store.acquireLease(run: first.id, owner: "a", ttlMilliseconds: 60_000, at: WallClock.now(), takingOver: false)
+        _ = try await store.acquireLease(run: second.id, owner: "a", ttlMilliseconds: 30_000, at: WallClock.now(), takingOver: false)
+        let horizon = try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now())
+        #expect(horizon.map { (25_000...30_000).contains($0) } == true, "\(String(describing: horizon))")
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "a", at: WallClock.now()) == nil)
+        try await store.releaseLeases(owner: "a")
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now()) == nil)
+    }
+
     @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)
     func cancelRequests(_ factory: StoreFactory) async throws {
         let store = try await factory.open()

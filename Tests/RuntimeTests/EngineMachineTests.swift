@@ -46,7 +46,17 @@ struct EngineMachineTests {
             _ = start()
             return feed(.claimed(runs.map { EngineMachineTests.lease($0) }))
         }
-        mutating func feed(_ input: EngineMachine.Input) -> [String] { engine.handle(input, now: now).map(Self.describe) }
+        /// Whether a read of the lease horizon is answered at once with "no other worker holds a
+        /// lease" and left out of what is returned (the tests of other decisions).
+        var answersHorizon = true
+
+        mutating func feed(_ input: EngineMachine.Input) -> [String] {
+            let actions = engine.handle(input, now: now)
+            if answersHorizon, case .loadLeaseHorizon? = actions.last {
+                return actions.dropLast().map(Self.describe) + feed(.leaseHorizon(nil))
+            }
+            return actions.map(Self.describe)
+        }
 
         static func describe(_ action: EngineMachine.Action) -> String {
             switch action {
@@ -56,6 +66,7 @@ struct EngineMachineTests {
                     + (request.unchangedSince.isEmpty ? "" : " unchanged \(request.unchangedSince.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" })")
             case .loadCancelRequests: "loadCancelRequests"
             case .loadUnfinished: "loadUnfinished"
+            case .loadLeaseHorizon: "loadLeaseHorizon"
             case .drive(let lease, let checkCancel): "drive \(lease.run.number)\(checkCancel ? " checkCancel" : "")"
             case .retake(let run, let checkCancel): "retake \(run.number)\(checkCancel ? " checkCancel" : "")"
             case .release(let lease): "release \(lease.run.number)"
@@ -135,6 +146,38 @@ struct EngineMachineTests {
         var step = Step(Self.options())
         _ = step.start()
         #expect(step.feed(.claimed([Self.lease(1, cancelRequested: true)])) == ["drive 1 checkCancel", "armPoll +100"])
+    }
+
+    @Test("a short claim on a shared store asks when another worker's first lease runs out, and claims again just after, before the poll")
+    func leaseHorizon() {
+        var step = Step(Self.options(concurrency: 2, untilIdle: false))
+        step.answersHorizon = false
+        _ = step.start()
+        #expect(step.feed(.claimed([Self.lease(1)])) == ["drive 1", "loadLeaseHorizon"])
+        // Another worker's lease runs out in 60 ms: the engine wakes 20 ms after that.
+        #expect(step.feed(.leaseHorizon(60)) == ["armPoll +80"])
+        step.now = Self.t0.adding(milliseconds: 80)
+        #expect(step.feed(.pollDue) == ["loadCancelRequests"])
+        #expect(step.feed(.cancelRequests([])) == ["claim 1 excluding [1]"])
+        #expect(step.feed(.claimed([Self.lease(2)])) == ["drive 2", "armPoll +180"])
+        // Later than the poll already armed: nothing more is armed.
+        #expect(step.feed(.drove(Self.run(2), .finished(state: "succeeded"))) == ["claim 1 excluding [1]"])
+        #expect(step.feed(.claimed([])) == ["loadLeaseHorizon"])
+        #expect(step.feed(.leaseHorizon(5000)).isEmpty)
+        // No other worker holds a lease: the poll alone.
+        #expect(step.feed(.drove(Self.run(1), .finished(state: "succeeded"))) == ["loadUnfinished"])
+        #expect(step.feed(.unfinished([])).isEmpty)
+        step.now = Self.t0.adding(milliseconds: 180)
+        #expect(step.feed(.pollDue) == ["claim 2"])
+        #expect(step.feed(.claimed([])) == ["loadLeaseHorizon"])
+        #expect(step.feed(.leaseHorizon(nil)) == ["loadUnfinished"])
+        // An engine that owns its store takes over any lease at once: it never asks.
+        var exclusive = Self.options(concurrency: 2, untilIdle: false)
+        exclusive.exclusive = true
+        var owner = Step(exclusive)
+        owner.answersHorizon = false
+        _ = owner.start()
+        #expect(owner.feed(.claimed([Self.lease(1)])) == ["drive 1", "armPoll +100"])
     }
 
     @Test("a broken run is left alone; a halted one waits like a parked one; both are in the summary")

@@ -288,6 +288,8 @@ struct Simulation {
                     inbox.append(.claimed(try await journal.claim(request)))
                 case .loadCancelRequests:
                     reply = .cancelRequests(try journal.cancelRequested())
+                case .loadLeaseHorizon(let at):
+                    reply = .leaseHorizon(try journal.millisecondsUntilNextLeaseRunsOut(otherThan: "sim-worker-\(generation)", at: at))
                 case .loadUnfinished:
                     reply = .unfinished(try journal.runs(.unfinished))
                 case .drive(let lease, let checkCancel):
