@@ -24,7 +24,9 @@ final class LockFile: Sendable {
             var buffer = [UInt8](repeating: 0, count: 32)
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 32, 0) }
             let owner = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingTrailingWhitespace() : "unknown"
-            close(descriptor)
+            // Not closed here: every stored property is set, so the throw runs `deinit`, which
+            // closes it. Closing it here too closed whatever another thread had opened under the
+            // same number meanwhile (a test's SQLite database failed with SQLITE_IOERR_LOCK).
             throw JournalError(
                 .locked,
                 "another worker (pid \(owner)) owns \(database); stop it, or point --db at another database"
@@ -36,6 +38,7 @@ final class LockFile: Sendable {
     }
 
     deinit {
+        guard descriptor >= 0 else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
