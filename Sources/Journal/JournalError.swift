@@ -41,6 +41,10 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The database server cannot be reached (down, refusing, or the connection broke); an
         /// operation that failed this way may or may not have committed: reload before retrying.
         case unavailable
+        /// The database server refused this process's credentials (a wrong user or password, or
+        /// one rotated since the process read it): trying again cannot help; restart with the
+        /// current secret.
+        case refused
         /// Any other storage error.
         case storage
         /// The journal was closed, or stopped after an earlier I/O failure.

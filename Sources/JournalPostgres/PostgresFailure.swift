@@ -24,7 +24,14 @@ enum PostgresFailure {
             case "53100": return JournalError(.diskFull, "\(text); nothing was written (free space, then retry)", fileID: fileID, line: line)
             case "3D000": return JournalError(.notFound, "\(text); create the database first (createdb), or fix the URL", fileID: fileID, line: line)
             case let state where state.hasPrefix("28"):
-                return JournalError(.unavailable, "\(text); check the user and password (the URL, PGPASSWORD)", fileID: fileID, line: line)
+                // Not `unavailable`: a worker would try the same credentials for ever. The
+                // password is read once, at start; a restart reads the current one.
+                return JournalError(
+                    .refused,
+                    "\(text); check the user and password (the URL, the secrets file, PGPASSWORD), and restart workers after rotating it",
+                    fileID: fileID,
+                    line: line
+                )
             case let state where state.hasPrefix("57P") || state.hasPrefix("08"):
                 return JournalError(.unavailable, "\(text); the server is shutting down or restarting: retry", fileID: fileID, line: line)
             case "XX001", "XX002": return JournalError(.corrupt, "\(text); the database is damaged: restore it from a backup", fileID: fileID, line: line)

@@ -49,4 +49,43 @@ struct PostgresPasswordTests {
         let none = try await run(url, environment: "")
         #expect(none.ending != .exited(0), "no password at all: \(none.text)")
     }
+
+    @Test("a password rotated under a running worker: it exits non-zero saying to restart with the current one, instead of retrying the old one for ever")
+    func rotatedPassword() async throws {
+        let admin = try await TestPostgres.freshLocation()
+        let old = "old-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let new = "new-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        try await TestPostgres.execute(
+            "DO $$ BEGIN CREATE ROLE runlog_rotation_test LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            at: admin
+        )
+        try await TestPostgres.execute("ALTER ROLE runlog_rotation_test PASSWORD '\(old)'", at: admin)
+        let url = try await TestPostgres.freshURL().replacingOccurrences(of: "postgres://runlog@", with: "postgres://runlog_rotation_test@")
+        let directory = TemporaryDirectory()
+        let log = directory.file("worker.log")
+        let worker = try WorkerBinary.start(
+            ["run", "--db", url, "--sandboxes", directory.file("sandboxes"), "--lease-seconds", "2"],
+            environment: ["PGPASSWORD": old],
+            log: log
+        )
+        defer { if worker.isRunning { worker.terminate() } }
+        // Serving: its sessions are open.
+        try await eventually("the worker is connected", within: 20_000, every: 50) {
+            let connected = """
+                DO $$ BEGIN
+                    IF (SELECT count(*) FROM pg_stat_activity WHERE usename = 'runlog_rotation_test') = 0 THEN RAISE EXCEPTION 'not yet'; END IF;
+                END $$
+                """
+            return (try? await TestPostgres.execute(connected, at: admin)) != nil
+        }
+        // The password is rotated, and its sessions ended (as a failover or a restart ends them).
+        try await TestPostgres.execute("ALTER ROLE runlog_rotation_test PASSWORD '\(new)'", at: admin)
+        try await TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'runlog_rotation_test'", at: admin)
+        let exited = await completes(within: 30) { _ = await WorkerBinary.wait(worker) }
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(exited, "the worker still runs: \(text)")
+        #expect(await WorkerBinary.wait(worker) != .exited(0), "\(text)")
+        #expect(text.contains("restart workers after rotating"), "\(text)")
+        #expect(!text.contains(old) && !text.contains(new), "\(text)")
+    }
 }
