@@ -50,7 +50,12 @@ public final class InstantSandboxProvider: SandboxProvider {
     /// started have finished with exit 0, unless this provider holds them.
     public init(recordFile path: String) throws(BenchmarkError) {
         var records = Records()
-        for line in (FileIO.readText(path) ?? "").split(separator: "\n") {
+        let limit = 1 << 30
+        let bytes = FileIO.read(path, limit: limit)
+        guard bytes != nil || !FileIO.exists(path), (bytes?.count ?? 0) < limit else {
+            throw BenchmarkError("the sandbox record file \(path) cannot be read whole")
+        }
+        for line in String(decoding: bytes ?? [], as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch (fields.first, fields.count) {
             case ("create", 5):
