@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "RunStateMachine",
                 "Journal",
+                "SystemSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

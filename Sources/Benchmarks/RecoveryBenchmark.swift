@@ -21,33 +21,24 @@ public enum RecoveryBenchmark {
         defer { SQLiteJournal.removeFiles(at: path) }
         let clock = SystemClock()
         let provider = InstantSandboxProvider()
-        provider.holdsCommands = true
 
         // A worker with every run in flight, stopped.
         let before = try SQLiteJournal.open(path: path)
         try await RunsBenchmark.submit(runs, steps: 3, to: before, clock: clock)
-        let first = Engine(
-            journal: before,
-            executor: RunsBenchmark.executor(provider, clock: clock),
+        let worker = try await startInFlight(
+            runs,
+            on: before,
+            provider: provider,
             clock: clock,
             options: EngineOptions(owner: "bench-before", concurrency: runs, exclusive: true)
         )
-        let worker = Task { try await first.run() }
-        let timer = ContinuousClock()
-        let setupDeadline = timer.now + .seconds(300)
-        while provider.startedCount < runs {
-            guard timer.now < setupDeadline else {
-                worker.cancel()
-                throw BenchmarkError("only \(provider.startedCount) of \(runs) runs got a step in flight within 300 s")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
         worker.cancel()
         _ = try await worker.value
         before.close()
         provider.holdsCommands = false
 
         // The restart.
+        let timer = ContinuousClock()
         let start = timer.now
         let journal = try SQLiteJournal.open(path: path)
         defer { journal.close() }
@@ -67,6 +58,34 @@ public enum RecoveryBenchmark {
         result.recoverySeconds = (resumedAt - start).seconds
         result.finishSeconds = (finished - start).seconds
         return result
+    }
+
+    /// Starts an engine with `options` driving `journal`'s runs through `provider` (whose
+    /// commands it holds running) and returns its task once each of the `runs` runs has a step
+    /// in flight.
+    ///
+    /// - Throws: ``BenchmarkError`` if they are not all in flight within 300 s (the engine is
+    ///   then stopped).
+    static func startInFlight(
+        _ runs: Int,
+        on journal: any JournalStore,
+        provider: InstantSandboxProvider,
+        clock: SystemClock,
+        options: EngineOptions
+    ) async throws -> Task<EngineSummary, any Error> {
+        provider.holdsCommands = true
+        let engine = Engine(journal: journal, executor: RunsBenchmark.executor(provider, clock: clock), clock: clock, options: options)
+        let worker = Task { try await engine.run() }
+        let timer = ContinuousClock()
+        let deadline = timer.now + .seconds(300)
+        while provider.startedCount < runs {
+            guard timer.now < deadline else {
+                worker.cancel()
+                throw BenchmarkError("only \(provider.startedCount) of \(runs) runs got a step in flight within 300 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return worker
     }
 
     /// The instant every run resumed, once every one of the `runs` runs was in flight, was

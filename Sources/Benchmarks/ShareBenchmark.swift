@@ -36,42 +36,6 @@ public enum ShareBenchmark {
         func share() async throws -> Share
     }
 
-    /// The figures.
-    public struct Result: Sendable {
-        /// Runs driven in all.
-        public var runs = 0
-        /// Runs per second, all workers together.
-        public var runsPerSecond = 0.0
-        /// Each worker's share, in the order they were started.
-        public var shares: [Share] = []
-        /// The scratch schema, if it was kept.
-        public var schema: String?
-
-        /// The figures as one JSON object.
-        public var json: JSONValue {
-            func number(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
-            var object: JSONValue = [
-                "runs": .int(Int64(runs)),
-                "runs_per_second": number(runsPerSecond),
-                "workers": .array(
-                    shares.map { share in
-                        [
-                            "cpu_ms_per_run": number(share.cpuSeconds * 1000 / Double(max(1, share.finished))),
-                            "runs": .int(Int64(share.finished)),
-                            "runs_per_second": number(Double(share.finished) / max(share.seconds, 1e-9)),
-                            "seconds": number(share.seconds),
-                        ] as JSONValue
-                    }
-                ),
-            ]
-            if let schema, case .object(var fields) = object {
-                fields["schema"] = .string(schema)
-                object = .object(fields)
-            }
-            return object
-        }
-    }
-
     /// Runs the benchmark: `runs` runs in a scratch schema of `location`'s database (created, and
     /// removed unless `keepingSchema`, for a look at what the runs left), driven by the
     /// `workers` processes `startWorker` starts on it (each calls ``drive(on:owner:)``).
@@ -81,7 +45,7 @@ public enum ShareBenchmark {
         workers: Int,
         keepingSchema: Bool = false,
         startWorker: (_ schema: String, _ index: Int) async throws -> any Worker
-    ) async throws -> Result {
+    ) async throws -> ShareBenchmarkResult {
         let schema = "runlog_bench_\(getpid())_share"
         try await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
         try await location.execute("CREATE SCHEMA \(schema)")
@@ -108,7 +72,7 @@ public enum ShareBenchmark {
             if !keepingSchema {
                 try? await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             }
-            return Result(runs: runs, runsPerSecond: Double(runs) / elapsed, shares: shares, schema: keepingSchema ? schema : nil)
+            return ShareBenchmarkResult(runs: runs, runsPerSecond: Double(runs) / elapsed, shares: shares, schema: keepingSchema ? schema : nil)
         } catch {
             try? await location.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             throw error

@@ -119,24 +119,13 @@ public enum SharedRecoveryBenchmark {
     ) async throws {
         let clock = SystemClock()
         let journal = try await PostgresJournal.open(location)
-        let provider = try InstantSandboxProvider(recordFile: recordFile)
-        provider.holdsCommands = true
-        let engine = Engine(
-            journal: journal,
-            executor: RunsBenchmark.executor(provider, clock: clock),
+        let worker = try await RecoveryBenchmark.startInFlight(
+            runs,
+            on: journal,
+            provider: try InstantSandboxProvider(recordFile: recordFile),
             clock: clock,
             options: EngineOptions(owner: owner, concurrency: runs, leaseMilliseconds: leaseMilliseconds)
         )
-        let worker = Task { try await engine.run() }
-        let timer = ContinuousClock()
-        let deadline = timer.now + .seconds(300)
-        while provider.startedCount < runs {
-            guard timer.now < deadline else {
-                worker.cancel()
-                throw BenchmarkError("only \(provider.startedCount) of \(runs) runs got a step in flight within 300 s")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
         ready()
         _ = try await worker.value
     }

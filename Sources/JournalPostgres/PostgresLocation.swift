@@ -1,4 +1,5 @@
 import Journal
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -161,19 +162,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     /// needed): what a process started by this one is given, the password going by
     /// `PGPASSWORD` in its environment, never in its arguments.
     public var urlWithoutPassword: String {
-        func encoded(_ text: String) -> String {
-            var result = ""
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                    UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                    result.unicodeScalars.append(Unicode.Scalar(byte))
-                default:
-                    result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-                }
-            }
-            return result
-        }
+        let encoded = PercentEncoding.encode
         let bracketed = host.contains(":") ? "[\(host)]" : encoded(host)
         var parameters = ["sslmode=\(tls.rawValue)", "application_name=\(encoded(applicationName))"]
         if let rootCertificate { parameters.append("sslrootcert=\(encoded(rootCertificate))") }

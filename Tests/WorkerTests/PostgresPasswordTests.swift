@@ -10,15 +10,18 @@ import TestSupport
 /// really used.
 @Suite("PostgreSQL passwords")
 struct PostgresPasswordTests {
+    /// Creates the login role `name` (one the test cluster checks passwords of) if it is not
+    /// there, with `password`.
+    static func role(_ name: String, password: String, at admin: PostgresLocation) async throws {
+        try await TestPostgres.execute("DO $$ BEGIN CREATE ROLE \(name) LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$", at: admin)
+        try await TestPostgres.execute("ALTER ROLE \(name) PASSWORD '\(password)'", at: admin)
+    }
+
     @Test("the password from the URL, the secrets file or PGPASSWORD, in that order; a wrong one is refused clearly and never printed")
     func passwordSources() async throws {
         let admin = try await TestPostgres.freshLocation()
         let password = "pw-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        try await TestPostgres.execute(
-            "DO $$ BEGIN CREATE ROLE runlog_password_test LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-            at: admin
-        )
-        try await TestPostgres.execute("ALTER ROLE runlog_password_test PASSWORD '\(password)'", at: admin)
+        try await Self.role("runlog_password_test", password: password, at: admin)
         let url = try await TestPostgres.freshURL().replacingOccurrences(of: "postgres://runlog@", with: "postgres://runlog_password_test@")
         let withPassword = url.replacingOccurrences(of: "postgres://runlog_password_test@", with: "postgres://runlog_password_test:\(password)@")
         let directory = TemporaryDirectory()
@@ -55,11 +58,7 @@ struct PostgresPasswordTests {
         let admin = try await TestPostgres.freshLocation()
         let old = "old-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let new = "new-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        try await TestPostgres.execute(
-            "DO $$ BEGIN CREATE ROLE runlog_rotation_test LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-            at: admin
-        )
-        try await TestPostgres.execute("ALTER ROLE runlog_rotation_test PASSWORD '\(old)'", at: admin)
+        try await Self.role("runlog_rotation_test", password: old, at: admin)
         let url = try await TestPostgres.freshURL().replacingOccurrences(of: "postgres://runlog@", with: "postgres://runlog_rotation_test@")
         let directory = TemporaryDirectory()
         let log = directory.file("worker.log")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FoundationEssentials
 import NIOHTTP1
 import RunStateMachine
+import SystemSupport
 
 /// The E2B calls a worker needs, over HTTP: the control plane (`X-API-Key`) and each sandbox's
 /// envd through the sandbox proxy (`X-Access-Token`, `E2b-Sandbox-Id`, `E2b-Sandbox-Port`), in
@@ -82,8 +83,8 @@ public struct E2BClient: Sendable {
         var sandboxes: [Sandbox] = []
         var next: String?
         repeat {
-            var path = "/v2/sandboxes?state=running,paused&limit=100&metadata=" + WorkerHTTP.percentEncode(filter)
-            if let token = next { path += "&nextToken=" + WorkerHTTP.percentEncode(token) }
+            var path = "/v2/sandboxes?state=running,paused&limit=100&metadata=" + PercentEncoding.encode(filter)
+            if let token = next { path += "&nextToken=" + PercentEncoding.encode(token) }
             let answer = try await control(.GET, path, what: "listing sandboxes", timeoutSeconds: timeoutSeconds)
             guard answer.status == 200, case .array(let items)? = try? JSONValue.parse(answer.body) else {
                 throw Self.failure(answer, what: "listing sandboxes")
@@ -168,7 +169,7 @@ public struct E2BClient: Sendable {
     public func readFile(in id: String, token: String?, path: String, limit: Int, user: String = "user") async throws(SandboxError) -> [UInt8]? {
         let answer = try await send(
             .GET,
-            configuration.sandboxURL + "/files?path=" + WorkerHTTP.percentEncode(path) + "&username=" + user,
+            configuration.sandboxURL + "/files?path=" + PercentEncoding.encode(path) + "&username=" + user,
             headers: envdHeaders(id, token: token, user: user),
             body: nil,
             limit: limit,
@@ -184,7 +185,7 @@ public struct E2BClient: Sendable {
     public func writeFile(in id: String, token: String?, path: String, bytes: [UInt8], user: String = "user") async throws(SandboxError) {
         let answer = try await send(
             .POST,
-            configuration.sandboxURL + "/files?path=" + WorkerHTTP.percentEncode(path) + "&username=" + user,
+            configuration.sandboxURL + "/files?path=" + PercentEncoding.encode(path) + "&username=" + user,
             headers: envdHeaders(id, token: token, user: user) + [("content-type", "application/octet-stream")],
             body: bytes,
             what: "writing \(path) in \(id)"

@@ -1,5 +1,6 @@
 import NIOHTTP1
 import RunStateMachine
+import SystemSupport
 
 /// Reports run status to a PostgREST table (Supabase's REST API), guarded by a sequence column
 /// (`external-apis.md` §3):
@@ -49,11 +50,11 @@ public struct PostgRESTSink: StatusSink {
         }
         let row = update.json
         for _ in 0..<2 {
-            let patched = try await send(.PATCH, "/\(table)?run_id=eq.\(WorkerHTTP.percentEncode(update.runID))&seq=lt.\(update.seq)", body: row, prefer: "return=representation")
+            let patched = try await send(.PATCH, "/\(table)?run_id=eq.\(PercentEncoding.encode(update.runID))&seq=lt.\(update.seq)", body: row, prefer: "return=representation")
             guard patched.status == 200 else { throw failure(patched, "updating the run's row") }
             if case .array(let rows)? = try? JSONValue.parse(patched.body), !rows.isEmpty { return }
             // Nothing matched: the row holds this update or a newer one, or there is no row.
-            let read = try await send(.GET, "/\(table)?run_id=eq.\(WorkerHTTP.percentEncode(update.runID))&select=seq", body: nil, prefer: nil)
+            let read = try await send(.GET, "/\(table)?run_id=eq.\(PercentEncoding.encode(update.runID))&select=seq", body: nil, prefer: nil)
             guard read.status == 200, case .array(let rows)? = try? JSONValue.parse(read.body) else { throw failure(read, "reading the run's row") }
             if !rows.isEmpty { return }
             let inserted = try await send(.POST, "/\(table)?on_conflict=run_id", body: .array([row]), prefer: "resolution=ignore-duplicates, return=minimal")

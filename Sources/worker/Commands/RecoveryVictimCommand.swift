@@ -1,6 +1,5 @@
 import ArgumentParser
 import Benchmarks
-import JournalPostgres
 import SystemSupport
 
 /// `worker bench recovery-victim` (hidden): the worker `worker bench recovery --db postgres://…`
@@ -13,11 +12,7 @@ struct RecoveryVictimCommand: AsyncParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "The database's URL, without its password (PGPASSWORD carries it).")
-    var db: String
-
-    @Option(help: "The scratch schema holding the runs.")
-    var schema: String
+    @OptionGroup var store: BenchSchemaOptions
 
     @Option(help: "Where the in-memory sandboxes' records are kept.")
     var recordFile: String
@@ -32,10 +27,9 @@ struct RecoveryVictimCommand: AsyncParsableCommand {
     var leaseMilliseconds: Int64 = 5000
 
     func run() async throws {
-        let location = try PostgresLocation(url: db).inSchema(schema)
         let readyFile = readyFile
         try await SharedRecoveryBenchmark.holdInFlight(
-            on: location,
+            on: try store.location(),
             recordFile: recordFile,
             runs: runs,
             leaseMilliseconds: leaseMilliseconds,

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Benchmarks
-import JournalPostgres
 import SystemSupport
 
 /// `worker bench share-worker` (hidden): one worker of `worker bench share`, started by it.
@@ -11,11 +10,7 @@ struct ShareWorkerCommand: AsyncParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "The database's URL, without its password (PGPASSWORD carries it).")
-    var db: String
-
-    @Option(help: "The scratch schema holding the runs.")
-    var schema: String
+    @OptionGroup var store: BenchSchemaOptions
 
     @Option(help: "The worker's owner name.")
     var owner: String
@@ -24,7 +19,7 @@ struct ShareWorkerCommand: AsyncParsableCommand {
     var reportFile: String
 
     func run() async throws {
-        let share = try await ShareBenchmark.drive(on: try PostgresLocation(url: db).inSchema(schema), owner: owner)
+        let share = try await ShareBenchmark.drive(on: try store.location(), owner: owner)
         _ = FileIO.writeAtomically(reportFile, text: "\(share.finished) \(share.seconds) \(share.cpuSeconds)\n")
     }
 }

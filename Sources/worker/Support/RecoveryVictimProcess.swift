@@ -8,30 +8,28 @@ import Glibc
 
 /// The victim process, as ``SharedRecoveryBenchmark`` drives it.
 struct RecoveryVictimProcess: SharedRecoveryBenchmark.Victim {
-    let child: ChildProcess
+    let child: BenchChild
     let readyFile: String
-    let log: String
 
     /// Starts `worker bench recovery-victim` on the schema of `location`'s database.
     static func start(location: PostgresLocation, schema: String, recordFile: String, runs: Int, directory: String) throws -> RecoveryVictimProcess {
         let readyFile = "\(directory)/victim.ready"
-        let log = "\(directory)/victim.log"
-        let arguments = [
-            ChildProcess.currentExecutable(), "bench", "recovery-victim", "--db", location.urlWithoutPassword, "--schema", schema,
-            "--record-file", recordFile, "--ready-file", readyFile, "--runs", "\(runs)",
-        ]
-        let child = try ChildProcess.start(arguments, environment: location.password.map { ["PGPASSWORD": $0] } ?? [:], log: log)
-        return RecoveryVictimProcess(child: child, readyFile: readyFile, log: log)
+        let child = try BenchChild.start(
+            "recovery-victim",
+            location: location,
+            schema: schema,
+            arguments: ["--record-file", recordFile, "--ready-file", readyFile, "--runs", "\(runs)"],
+            log: "\(directory)/victim.log"
+        )
+        return RecoveryVictimProcess(child: child, readyFile: readyFile)
     }
 
     func waitUntilReady(timeout: Duration) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while !FileIO.exists(readyFile) {
-            var status: Int32 = 0
-            if waitpid(child.pid, &status, WNOHANG) == child.pid {
-                let said = FileIO.readText(log).map { String($0.suffix(600)) } ?? ""
-                throw ChildError(message: "the worker to be killed exited before its runs were in flight: \(said)")
+            if child.hasExited() {
+                throw ChildError(message: "the worker to be killed exited before its runs were in flight: \(child.said)")
             }
             guard clock.now < deadline else {
                 throw ChildError(message: "the worker to be killed did not get its runs in flight within \(timeout)")
@@ -41,9 +39,9 @@ struct RecoveryVictimProcess: SharedRecoveryBenchmark.Victim {
     }
 
     func kill() async {
-        child.signal(SIGKILL)
-        _ = await child.wait()
+        child.process.signal(SIGKILL)
+        _ = await child.process.wait()
         unlink(readyFile)
-        unlink(log)
+        unlink(child.log)
     }
 }
