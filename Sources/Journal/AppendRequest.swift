@@ -30,8 +30,12 @@ public struct AppendRequest: Hashable, Sendable {
     public var abandons: [UInt8]?
     /// The intent the event answers, if any.
     public var answers: IntentID?
+    /// The host the state after the event holds resources on, if any: written to the run's
+    /// head, where claims from other hosts honour it (``ClaimRequest/host``).
+    public var affinity: HostAffinity?
 
-    /// Encodes a checked transition of `machine` caused by `event`.
+    /// Encodes a checked transition of `machine` caused by `event`; `affinity` is the host its
+    /// new state holds resources on (see ``HostAffinity``), if any.
     public init<Machine: StateMachine>(
         machine: Machine,
         run: RunRef,
@@ -40,7 +44,8 @@ public struct AppendRequest: Hashable, Sendable {
         epoch: Int64,
         at: Timestamp,
         event: Machine.Event,
-        transition: Transition<Machine>
+        transition: Transition<Machine>,
+        affinity: HostAffinity? = nil
     ) {
         self.run = run
         self.runSeq = runSeq
@@ -54,6 +59,7 @@ public struct AppendRequest: Hashable, Sendable {
         self.intents = Self.encode(transition.intents)
         self.abandons = Self.encode(transition.abandons)
         self.answers = event.answers
+        self.affinity = affinity
     }
 
     /// Whether the run's head (its last record, at `lastSeq`, the lease epoch, whether it has

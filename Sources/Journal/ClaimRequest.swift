@@ -7,9 +7,16 @@ import RunStateMachine
 /// counts as no lease unless the run is in ``excluding``: a worker lists there every run it
 /// drives, so a run it leased but is not driving (a claim whose reply was lost when the store
 /// went away) is claimed again rather than kept alive, undriven, by its heartbeat.
+///
+/// A run tied to another host (``HostAffinity``) is runnable for this worker only once its
+/// resources there have surely ended: its affinity's grace after both its holder's lease and
+/// that holder's heartbeat have run out.
 public struct ClaimRequest: Hashable, Sendable {
     /// Who takes the runs (a worker id).
     public var owner: String
+    /// The host the owner runs on: runs tied to it (``HostAffinity``) are taken as soon as
+    /// their leases are free.
+    public var host: String
     /// How long each lease lasts unless renewed (the owner's heartbeat renews them all).
     public var ttlMilliseconds: Int64
     /// At most this many runs.
@@ -29,6 +36,7 @@ public struct ClaimRequest: Hashable, Sendable {
     /// A claim of up to `limit` runs for `owner`.
     public init(
         owner: String,
+        host: String,
         ttlMilliseconds: Int64,
         limit: Int,
         at: Timestamp,
@@ -37,6 +45,7 @@ public struct ClaimRequest: Hashable, Sendable {
         unchangedSince: [Int64: Int64] = [:]
     ) {
         self.owner = owner
+        self.host = host
         self.ttlMilliseconds = ttlMilliseconds
         self.limit = limit
         self.at = at
@@ -50,10 +59,16 @@ public struct ClaimRequest: Hashable, Sendable {
         excluding.contains(runNo) || unchangedSince[runNo] == lastSeq
     }
 
-    /// Whether a run whose lease `holder` holds until `liveUntil` (milliseconds on the store's
-    /// clock, `now`) may be claimed.
-    public func mayTake(leaseOf holder: String?, liveUntil: Int64, now: Int64) -> Bool {
-        guard let holder, !takingOver else { return true }
-        return holder == owner || liveUntil <= now
+    /// Whether a run whose lease `holder` holds until `liveUntil`, whose holder's lease row and
+    /// heartbeat run out at `renewedUntil` at the latest, and which is tied to `affinity`'s
+    /// host, may be claimed at `now` (milliseconds on the store's clock).
+    ///
+    /// A taking-over owner takes every run: it holds the journal's owner lock, which only a
+    /// worker of the journal's one host can.
+    public func mayTake(leaseOf holder: String?, liveUntil: Int64, renewedUntil: Int64, affinity: HostAffinity?, now: Int64) -> Bool {
+        guard let holder, !takingOver, holder != owner else { return true }
+        guard liveUntil <= now else { return false }
+        guard let affinity, affinity.host != host else { return true }
+        return renewedUntil.addingSaturated(affinity.graceMilliseconds) <= now
     }
 }

@@ -64,8 +64,10 @@ public protocol JournalStore: Sendable {
     /// Milliseconds from now until the first live lease of an owner other than `owner` on an
     /// unfinished run runs out (by the store's clock; `at` is the caller's, which the embedded
     /// store uses), or `nil` if no other owner holds one: when a waiting worker should claim
-    /// again to take a dead worker's runs as soon as they are free.
-    func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) async throws(JournalError) -> Int64?
+    /// again to take a dead worker's runs as soon as they are free. For a run tied to a host
+    /// other than `host`, the time counts to when a worker on `host` may take it
+    /// (``ClaimRequest/mayTake(leaseOf:liveUntil:renewedUntil:affinity:now:)``).
+    func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, host: String, at: Timestamp) async throws(JournalError) -> Int64?
 
     /// Keeps every lease `owner` holds alive until `ttlMilliseconds` from now, in one write
     /// however many runs it drives: a lease lives until the later of its own expiry (set when it
@@ -74,8 +76,10 @@ public protocol JournalStore: Sendable {
     /// workers' hosts cannot make two owners.
     func heartbeat(owner: String, ttlMilliseconds: Int64, at: Timestamp) async throws(JournalError)
 
-    /// Lets go of every lease `owner` holds, and of its heartbeat, at once: a worker that stops
-    /// hands its runs over without making anyone wait out a lease.
+    /// Lets go of every lease `owner` holds at once: a worker that stops hands its runs over
+    /// without making anyone wait out a lease. Its last heartbeat stays on record: it may have
+    /// renewed what its runs hold on its host until then, which workers on other hosts wait out
+    /// (``HostAffinity``).
     func releaseLeases(owner: String) async throws(JournalError)
 
     /// Lets go of `lease` (the run is free to take at once); nothing happens if it is stale.

@@ -23,13 +23,15 @@ extension SQLiteJournal {
                 request.terminal
                 ? try context.connection.statement(
                     """
-                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4, terminal = 1
+                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4, terminal = 1,
+                        affinity_host = ?8, affinity_grace_ms = ?9
                     WHERE run_no = ?5 AND last_run_seq = ?2 - 1 AND last_seq = ?6 AND lease_epoch = ?7 AND terminal = 0
                     """
                 )
                 : try context.connection.statement(
                     """
-                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4
+                    UPDATE run_heads SET state_name = ?1, last_run_seq = ?2, last_seq = ?3, updated_ms = ?4,
+                        affinity_host = ?8, affinity_grace_ms = ?9
                     WHERE run_no = ?5 AND last_run_seq = ?2 - 1 AND last_seq = ?6 AND lease_epoch = ?7 AND terminal = 0
                     """
                 )
@@ -40,6 +42,8 @@ extension SQLiteJournal {
             update.bind(5, request.run.number)
             update.bind(6, request.previousSeq)
             update.bind(7, request.epoch)
+            update.bind(8, request.affinity?.host)
+            update.bind(9, request.affinity?.graceMilliseconds ?? 0)
             try update.run()
             guard context.connection.changes == 1 else {
                 return .failure(try Self.appendRefusal(request, connection: context.connection))

@@ -69,15 +69,18 @@ extension SQLiteJournal {
                            EXISTS (SELECT 1 FROM cancel_requests WHERE cancel_requests.run_no = run_heads.run_no), \(number) AS part
                     FROM run_heads JOIN runs USING (run_no) LEFT JOIN leases USING (run_no) LEFT JOIN workers ON workers.owner = leases.owner
                     WHERE run_heads.terminal = 0 AND run_heads.lease_epoch \(leased)
-                      AND (leases.owner IS NULL OR leases.owner = ?1 OR \(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2)
+                      AND (leases.owner IS NULL OR leases.owner = ?1 OR ?5
+                           OR (\(Self.leaseExpiry(schema: Self.schemaVersion)) <= ?2 AND \(Self.affinityAllows(host: "?4", now: "?2"))))
                     ORDER BY run_heads.run_no LIMIT ?3
                 )
                 """
             }
             let select = try context.connection.statement(built: part(0, "> 0") + " UNION ALL " + part(1, "= 0") + " ORDER BY part, run_no")
             select.bind(1, request.owner)
-            select.bind(2, request.takingOver ? Int64.max : request.at.milliseconds)
+            select.bind(2, request.at.milliseconds)
             select.bind(3, request.limit.addingSaturated(request.excluding.count).addingSaturated(request.unchangedSince.count))
+            select.bind(4, request.host)
+            select.bind(5, request.takingOver ? 1 : 0)
             var found: [(RunRef, LeasedHead, cancelRequested: Bool)] = []
             do {
                 defer { select.reset() }
@@ -154,19 +157,25 @@ extension SQLiteJournal {
     }
 
     /// Milliseconds from `at` until the first live lease of another owner on an unfinished run
-    /// runs out, or `nil`; see ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:at:)``.
-    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) throws(JournalError) -> Int64? {
+    /// runs out (for a run tied to another host, its grace), or `nil`; see
+    /// ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:host:at:)``.
+    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, host: String, at: Timestamp) throws(JournalError) -> Int64? {
         try read { connection throws(SQLiteError) in
             let query = try connection.statement(
                 built: """
-                SELECT min(\(Self.leaseExpiry(schema: schema))) - ?2
-                FROM run_heads JOIN leases USING (run_no) \(schema >= 4 ? "LEFT JOIN workers ON workers.owner = leases.owner" : "")
-                WHERE run_heads.terminal = 0 AND run_heads.lease_epoch > 0 AND leases.owner <> ?1 AND \(Self.leaseExpiry(schema: schema)) > ?2
+                SELECT min(free) - ?2 FROM (
+                    SELECT CASE WHEN run_heads.affinity_host IS NULL OR run_heads.affinity_host = ?3
+                                THEN \(Self.leaseExpiry(schema: Self.schemaVersion))
+                                ELSE max(\(Self.leaseExpiry(schema: Self.schemaVersion)), \(Self.holderRenewedUntil) + run_heads.affinity_grace_ms) END AS free
+                    FROM run_heads JOIN leases USING (run_no) LEFT JOIN workers ON workers.owner = leases.owner
+                    WHERE run_heads.terminal = 0 AND run_heads.lease_epoch > 0 AND leases.owner <> ?1
+                ) WHERE free > ?2
                 """
             )
             defer { query.reset() }
             query.bind(1, owner)
             query.bind(2, at.milliseconds)
+            query.bind(3, host)
             guard try query.step() else { return nil }
             return query.optionalInt64(0)
         }
@@ -191,15 +200,12 @@ extension SQLiteJournal {
         }
     }
 
-    /// Lets go of every lease `owner` holds, and of its heartbeat, at once (a worker stopping).
+    /// Lets go of every lease `owner` holds at once (a worker stopping); its last heartbeat stays.
     public func releaseLeases(owner: String) async throws(JournalError) {
         try await write { context throws(SQLiteError) in
             let leases = try context.connection.statement("UPDATE leases SET expires_ms = 0 WHERE owner = ?1")
             leases.bind(1, owner)
             try leases.run()
-            let workers = try context.connection.statement("UPDATE workers SET expires_ms = 0 WHERE owner = ?1")
-            workers.bind(1, owner)
-            try workers.run()
             return .success(())
         }
     }

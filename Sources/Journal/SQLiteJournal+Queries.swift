@@ -10,6 +10,17 @@ extension SQLiteJournal {
             : "leases.expires_ms"
     }
 
+    /// Until when a run's holder may have renewed what the run holds on its host: the later of
+    /// the lease row's expiry and its owner's heartbeat, a release notwithstanding (a released
+    /// lease's holder renewed until it let go, at most its heartbeat). Schema 6 and later.
+    static let holderRenewedUntil = "max(leases.expires_ms, coalesce(workers.expires_ms, 0))"
+
+    /// Whether a claimer on host `?host` at store time `?now` may take a run as far as its host
+    /// affinity goes (``ClaimRequest/mayTake(leaseOf:liveUntil:renewedUntil:affinity:now:)``).
+    static func affinityAllows(host: String, now: String) -> String {
+        "(run_heads.affinity_host IS NULL OR run_heads.affinity_host = \(host) OR \(holderRenewedUntil) + run_heads.affinity_grace_ms <= \(now))"
+    }
+
     /// The columns ``summary(_:)`` reads, for a database of schema `schema`.
     static func summaryColumns(schema: Int) -> String {
         """

@@ -43,7 +43,7 @@ struct BatchPlan: Sendable {
     private(set) var leases: [Int64: BatchSnapshot.LeaseRow] = [:]
     /// The cancel requests to write or delete, by run number.
     private(set) var cancels: [Int64: CancelChange] = [:]
-    /// The workers' heartbeats to write (0: retired), by owner.
+    /// The workers' heartbeats to write, by owner.
     private(set) var heartbeats: [String: Int64] = [:]
     /// The workers whose every lease is let go.
     private(set) var retired: Set<String> = []
@@ -78,7 +78,7 @@ struct BatchPlan: Sendable {
         case .acquire(let request): leased(request)
         case .claim(let request): claimed(request, at: index)
         case .heartbeat(let owner, let ttl): beat(owner, until: snapshot.nowMilliseconds.addingSaturated(ttl))
-        case .retire(let owner): beat(owner, until: 0)
+        case .retire(let owner): retire(owner)
         case .release(let lease): released(lease)
         case .requestCancel(let runNo, let reason, let at):
             record(cancel: .set(reason: reason, atMilliseconds: at.milliseconds), runNo: runNo)
@@ -87,10 +87,16 @@ struct BatchPlan: Sendable {
         }
     }
 
-    /// Keeps `owner`'s leases alive until `until`; 0 retires the worker, letting them all go.
+    /// Keeps `owner`'s leases alive until `until`.
     private mutating func beat(_ owner: String, until: Int64) -> Result<WriteReply, JournalError> {
         heartbeats[owner] = until
-        if until == 0 { retired.insert(owner) }
+        return .success(.done)
+    }
+
+    /// Lets every lease of `owner` go. Its last heartbeat stays: until then it may have renewed
+    /// what its runs hold on its host (``HostAffinity``).
+    private mutating func retire(_ owner: String) -> Result<WriteReply, JournalError> {
+        retired.insert(owner)
         return .success(.done)
     }
 
@@ -152,6 +158,7 @@ struct BatchPlan: Sendable {
         head.lastRunSeq = request.runSeq
         head.lastSeq = receipt.seq
         head.updatedMilliseconds = request.at.milliseconds
+        head.affinity = request.affinity
         keep(head)
         return .success(.appended(receipt))
     }
@@ -183,7 +190,13 @@ struct BatchPlan: Sendable {
         for number in snapshot.claimed[index] ?? [] {
             guard var head = snapshot.heads[number], !head.terminal, head.leaseEpoch < Int64.max, head.lastRunSeq < Int.max,
                 !request.leavesAlone(runNo: number, lastSeq: head.lastSeq),
-                request.mayTake(leaseOf: head.lease?.owner, liveUntil: head.lease?.liveUntil ?? 0, now: snapshot.nowMilliseconds),
+                request.mayTake(
+                    leaseOf: head.lease?.owner,
+                    liveUntil: head.lease?.liveUntil ?? 0,
+                    renewedUntil: head.lease?.renewedUntil ?? 0,
+                    affinity: head.affinity,
+                    now: snapshot.nowMilliseconds
+                ),
                 let id = RunID(head.runID)
             else { continue }
             let lease = lease(&head, of: RunRef(id: id, number: number), owner: request.owner, ttlMilliseconds: request.ttlMilliseconds, at: request.at)

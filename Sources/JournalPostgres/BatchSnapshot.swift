@@ -16,6 +16,8 @@ struct BatchSnapshot: Sendable {
         var lease: LeaseRow?
         /// Whether the run has a cancel request.
         var cancelRequested = false
+        /// The host the run's state holds resources on, if any.
+        var affinity: HostAffinity? = nil
     }
 
     /// A `leases` row, with its owner's heartbeat.
@@ -30,6 +32,12 @@ struct BatchSnapshot: Sendable {
         /// 0 once released.
         var liveUntil: Int64 {
             expiresMilliseconds == 0 ? 0 : max(expiresMilliseconds, heartbeatMilliseconds)
+        }
+
+        /// Until when the owner may have renewed what the run holds on its host: the later of
+        /// the lease's expiry and the owner's heartbeat, a release notwithstanding.
+        var renewedUntil: Int64 {
+            max(expiresMilliseconds, heartbeatMilliseconds)
         }
     }
 

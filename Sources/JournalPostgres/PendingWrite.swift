@@ -14,7 +14,7 @@ enum PendingWrite: Sendable {
     case claim(ClaimRequest)
     /// Keep every lease of a worker alive for a duration on the database's clock.
     case heartbeat(owner: String, ttlMilliseconds: Int64)
-    /// Let every lease of a worker go, and its heartbeat.
+    /// Let every lease of a worker go (its last heartbeat stays, for host affinity).
     case retire(owner: String)
     /// Let a lease go.
     case release(Lease)

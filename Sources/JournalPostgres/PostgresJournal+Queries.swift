@@ -12,6 +12,17 @@ extension PostgresJournal {
     /// released.
     static let leaseExpiry = "(CASE WHEN l.expires_ms = 0 THEN 0 ELSE greatest(l.expires_ms, w.expires_ms) END)"
 
+    /// Until when a run's holder may have renewed what the run holds on its host: the later of
+    /// the lease row's expiry and its owner's heartbeat, a release notwithstanding (a released
+    /// lease's holder renewed until it let go, at most its heartbeat).
+    static let holderRenewedUntil = "greatest(l.expires_ms, w.expires_ms)"
+
+    /// Whether a claimer on host `host` at database time `now` may take a run as far as its host
+    /// affinity goes (``ClaimRequest/mayTake(leaseOf:liveUntil:renewedUntil:affinity:now:)``).
+    static func affinityAllows(host: String, now: String) -> String {
+        "(h.affinity_host IS NULL OR h.affinity_host = \(host) OR \(holderRenewedUntil) + h.affinity_grace_ms <= \(now))"
+    }
+
     /// `runs` with each run's head and lease, and the lease owner's heartbeat.
     static let summarySource = """
         runs r JOIN run_heads h ON h.run_no = r.run_no LEFT JOIN leases l ON l.run_no = r.run_no LEFT JOIN workers w ON w.owner = l.owner
@@ -155,17 +166,22 @@ extension PostgresJournal {
         return rows.first ?? 0
     }
 
-    /// Milliseconds until the first live lease of another owner on an unfinished run runs out,
-    /// by the database's clock (`at` is not used); see ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:at:)``.
-    /// Reads the runs in flight only (the partial index of the runs leased before).
-    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, at: Timestamp) async throws(JournalError) -> Int64? {
+    /// Milliseconds until the first live lease of another owner on an unfinished run runs out
+    /// (for a run tied to another host, its grace), by the database's clock (`at` is not used);
+    /// see ``JournalStore/millisecondsUntilNextLeaseRunsOut(otherThan:host:at:)``. Reads the runs
+    /// in flight only (the partial index of the runs leased before).
+    public func millisecondsUntilNextLeaseRunsOut(otherThan owner: String, host: String, at: Timestamp) async throws(JournalError) -> Int64? {
         var binds = PostgresBindings()
         binds.append(owner)
+        binds.append(host)
         let rows = try await rows(
             """
-            SELECT (min(\(Self.leaseExpiry)) - \(Self.databaseNow))::int8 FROM run_heads h JOIN leases l ON l.run_no = h.run_no
-            LEFT JOIN workers w ON w.owner = l.owner
-            WHERE NOT h.terminal AND h.lease_epoch > 0 AND l.owner <> $1 AND \(Self.leaseExpiry) > \(Self.databaseNow)
+            SELECT (min(free) - \(Self.databaseNow))::int8 FROM (
+                SELECT CASE WHEN h.affinity_host IS NULL OR h.affinity_host = $2 THEN \(Self.leaseExpiry)
+                            ELSE greatest(\(Self.leaseExpiry), \(Self.holderRenewedUntil) + h.affinity_grace_ms) END AS free
+                FROM run_heads h JOIN leases l ON l.run_no = h.run_no LEFT JOIN workers w ON w.owner = l.owner
+                WHERE NOT h.terminal AND h.lease_epoch > 0 AND l.owner <> $1
+            ) runs_held WHERE free > \(Self.databaseNow)
             """,
             binds,
             read: { row throws(JournalError) in row.optionalInt64(0) }

@@ -50,7 +50,8 @@ extension PostgresJournal {
         _ = try await write(.heartbeat(owner: owner, ttlMilliseconds: ttlMilliseconds))
     }
 
-    /// Lets go of every lease `owner` holds, and of its heartbeat, at once.
+    /// Lets go of every lease `owner` holds at once. Its last heartbeat stays: until then it may
+    /// have renewed what its runs hold on its host (``HostAffinity``).
     public func releaseLeases(owner: String) async throws(JournalError) {
         _ = try await write(.retire(owner: owner))
     }

@@ -161,7 +161,7 @@ final class PostgresWriter: Sendable {
                     unsafeSQL: """
                         SELECT h.run_no, r.run_id, h.state_name, h.terminal, h.last_run_seq, h.last_seq, h.lease_epoch, h.updated_ms,
                                l.owner, l.epoch, l.expires_ms, w.expires_ms,
-                               EXISTS (SELECT 1 FROM cancel_requests c WHERE c.run_no = h.run_no)
+                               EXISTS (SELECT 1 FROM cancel_requests c WHERE c.run_no = h.run_no), h.affinity_host, h.affinity_grace_ms
                         FROM run_heads h JOIN runs r ON r.run_no = h.run_no LEFT JOIN leases l ON l.run_no = h.run_no
                         LEFT JOIN workers w ON w.owner = l.owner
                         WHERE h.run_no = ANY($1::int8[] || ARRAY(SELECT run_no FROM runs WHERE run_id = ANY($2::text[])))
@@ -184,7 +184,8 @@ final class PostgresWriter: Sendable {
                     leaseEpoch: try reader.int64(6),
                     updatedMilliseconds: try reader.int64(7),
                     lease: nil,
-                    cancelRequested: try reader.bool(12)
+                    cancelRequested: try reader.bool(12),
+                    affinity: try reader.optionalText(13).map { HostAffinity(host: $0, graceMilliseconds: try reader.int64(14)) }
                 )
                 if let owner = reader.optionalText(8) {
                     head.lease = BatchSnapshot.LeaseRow(
@@ -213,7 +214,7 @@ final class PostgresWriter: Sendable {
         on connection: DatabaseSession,
         logger: Logger
     ) async throws -> [Int64] {
-        var binds = PostgresBindings(capacity: 7)
+        var binds = PostgresBindings(capacity: 8)
         binds.append(Int64(request.limit))
         binds.append(request.owner)
         binds.append(request.takingOver)
@@ -221,8 +222,9 @@ final class PostgresWriter: Sendable {
         binds.append(PostgresArray(int8: Array(request.excluding) + taken))
         binds.append(PostgresArray(int8: Array(request.unchangedSince.keys)))
         binds.append(PostgresArray(int8: Array(request.unchangedSince.values)))
+        binds.append(request.host)
         let condition = """
-            NOT h.terminal AND (l.owner IS NULL OR l.owner = $2 OR $3 OR \(PostgresJournal.leaseExpiry) <= $4)
+            NOT h.terminal AND (l.owner IS NULL OR l.owner = $2 OR $3 OR (\(PostgresJournal.leaseExpiry) <= $4 AND \(PostgresJournal.affinityAllows(host: "$8", now: "$4"))))
             AND NOT h.run_no = ANY($5::int8[])
             AND NOT EXISTS (SELECT 1 FROM unnest($6::int8[], $7::int8[]) AS p(run_no, last_seq) WHERE p.run_no = h.run_no AND p.last_seq = h.last_seq)
             """
@@ -322,7 +324,7 @@ final class PostgresWriter: Sendable {
             statement.add(recordsOf: plan.records)
         }
         if !plan.heads.isEmpty {
-            var columns = (0..<7).map { index in PostgresArray(index == 1 ? .text : index == 2 ? .bool : .int8) }
+            var columns = (0..<9).map { index in PostgresArray(index == 1 || index == 7 ? .text : index == 2 ? .bool : .int8) }
             for head in plan.heads.values {
                 columns[0].append(head.runNo)
                 columns[1].append(string: head.stateName)
@@ -331,14 +333,16 @@ final class PostgresWriter: Sendable {
                 columns[4].append(head.lastSeq)
                 columns[5].append(head.leaseEpoch)
                 columns[6].append(head.updatedMilliseconds)
+                columns[7].append(string: head.affinity?.host)
+                columns[8].append(head.affinity?.graceMilliseconds ?? 0)
             }
             statement.add(
                 """
-                INSERT INTO run_heads (run_no, state_name, terminal, last_run_seq, last_seq, lease_epoch, updated_ms)
-                SELECT * FROM unnest($1::int8[], $2::text[], $3::bool[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
+                INSERT INTO run_heads (run_no, state_name, terminal, last_run_seq, last_seq, lease_epoch, updated_ms, affinity_host, affinity_grace_ms)
+                SELECT * FROM unnest($1::int8[], $2::text[], $3::bool[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::int8[])
                 ON CONFLICT (run_no) DO UPDATE SET state_name = excluded.state_name, terminal = excluded.terminal,
                     last_run_seq = excluded.last_run_seq, last_seq = excluded.last_seq, lease_epoch = excluded.lease_epoch,
-                    updated_ms = excluded.updated_ms
+                    updated_ms = excluded.updated_ms, affinity_host = excluded.affinity_host, affinity_grace_ms = excluded.affinity_grace_ms
                 """,
                 columns
             )

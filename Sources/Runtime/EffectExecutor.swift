@@ -33,6 +33,14 @@ public protocol EffectExecutor: Sendable {
     /// called for a run parked until a time: its resources are kept until it is taken again.
     func released(_ run: RunRef) async
 
+    /// Called by the engine after each heartbeat it wrote: every lease of the worker is held
+    /// until `until`. Renew the resources of the runs it drives no further than their own lease
+    /// past it, so that they end within that long of the worker's leases running out (another
+    /// worker may then take the runs): before the first call, renew nothing. An engine that owns
+    /// its journal exclusively calls it once as it starts, with `nil`: no other worker can take
+    /// its runs while it lives.
+    func leasesHeld(until: Timestamp?) async
+
     /// Called once by the engine before it takes any run: end the external resources that no
     /// unfinished run of `journal` owns. Returns a line per resource ended.
     func sweepOrphans(in journal: any JournalStore) async -> [String]
@@ -44,6 +52,9 @@ extension EffectExecutor {
 
     /// Nothing to let go of.
     public func released(_ run: RunRef) async {}
+
+    /// Nothing to renew.
+    public func leasesHeld(until: Timestamp?) async {}
 
     /// Nothing to sweep.
     public func sweepOrphans(in journal: any JournalStore) async -> [String] { [] }

@@ -52,12 +52,17 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             executor: executor,
             clock: clock,
             leaseTTL: options.leaseMilliseconds,
+            host: options.host,
             cancelSignals: cancelSignals,
             logger: logger
         )
         // Resources whose run is finished or unknown die first; those of unfinished runs are
         // reattached (or compensated) as each run is recovered.
         let swept = await executor.sweepOrphans(in: journal)
+        if options.exclusive {
+            // No other worker can take this one's runs while it lives.
+            await executor.leasesHeld(until: nil)
+        }
         var engine = EngineMachine(options: options, swept: swept)
         return try await withThrowingTaskGroup(of: Input.self) { group in
             var actions = engine.start(now: clock.now())
@@ -81,13 +86,11 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                     case .loadCancelRequests:
                         reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
                     case .loadLeaseHorizon(let at):
-                        reply = try await load { .leaseHorizon(try await journal.millisecondsUntilNextLeaseRunsOut(otherThan: options.owner, at: at)) }
+                        reply = try await load { .leaseHorizon(try await journal.millisecondsUntilNextLeaseRunsOut(otherThan: options.owner, host: options.host, at: at)) }
                     case .loadUnfinished:
                         reply = try await load { .unfinished(try await journal.runs(.unfinished, limit: 10_000)) }
                     case .drive(let lease, let checkCancel):
                         group.addTask { try await drive(lease, checkCancel: checkCancel, with: driver) }
-                    case .retake(let run, let checkCancel):
-                        group.addTask { try await retake(run, checkCancel: checkCancel, with: driver) }
                     case .release(let lease):
                         try? await journal.releaseLease(lease)
                     case .signalCancel(let number):
@@ -105,9 +108,13 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                             return .pollDue
                         }
                     case .heartbeat(let at):
-                        group.addTask { [journal, options] in
+                        group.addTask { [journal, executor, options] in
                             do {
                                 try await journal.heartbeat(owner: options.owner, ttlMilliseconds: options.leaseMilliseconds, at: at)
+                                if !options.exclusive {
+                                    // Written after `at`: every lease of this worker lives at least this long.
+                                    await executor.leasesHeld(until: at.adding(milliseconds: options.leaseMilliseconds))
+                                }
                                 return .heartbeatDone(failure: nil)
                             } catch {
                                 return .heartbeatDone(failure: "\(error)")
@@ -152,30 +159,6 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
             logger.warning("the journal cannot be read; trying again after a poll: \(error)")
             return .loadFailed(error.description)
         }
-    }
-
-    /// Takes the run's lease again and drives it.
-    ///
-    /// - Throws: ``JournalError`` if the journal fails, other than by being out of reach (the
-    ///   run is then taken again later: ``DriveResult/interrupted(reason:)``).
-    private func retake(_ run: RunRef, checkCancel: Bool, with driver: RunDriver<Executor>) async throws -> Input {
-        let lease: Lease
-        do {
-            lease = try await journal.acquireLease(
-                run: run.id,
-                owner: options.owner,
-                ttlMilliseconds: options.leaseMilliseconds,
-                at: clock.now(),
-                takingOver: options.exclusive
-            )
-        } catch {
-            // Whether a lease taken while the store went away committed is unknown: the run is
-            // taken again (by this owner, which may take its own lease) after a poll.
-            if error.code == .unavailable { return .drove(run, .interrupted(reason: error.description)) }
-            guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
-            return .skipped(run)
-        }
-        return try await drive(lease, checkCancel: checkCancel, with: driver)
     }
 
     /// Drives the run under its lease.

@@ -47,8 +47,6 @@ struct EngineMachine: Sendable {
         case leaseHorizon(Int64?)
         /// A run's driver returned.
         case drove(RunRef, DriveResult)
-        /// Another owner held the run's lease, or it had finished: it was not driven.
-        case skipped(RunRef)
         /// The run's journal cannot be loaded (corrupt, or of a revision this build lacks).
         case broken(RunRef, reason: String)
         /// The poll timer armed with ``Action/armPoll(at:)`` fired.
@@ -81,10 +79,6 @@ struct EngineMachine: Sendable {
         /// Drive the claimed run; the result comes back as ``Input/drove(_:_:)`` or
         /// ``Input/broken(_:reason:)``.
         case drive(Lease, checkCancel: Bool)
-        /// Take the run's lease again and drive it (a run interrupted while the store was out of
-        /// reach); the result comes back as ``Input/drove(_:_:)``, ``Input/skipped(_:)`` or
-        /// ``Input/broken(_:reason:)``.
-        case retake(RunRef, checkCancel: Bool)
         /// Let the lease go: a claim returned a run this engine does not take now.
         case release(Lease)
         /// Tell the driver of run number `runNo` it has a cancel request.
@@ -142,13 +136,11 @@ struct EngineMachine: Sendable {
     /// poll or a hint.
     private var exhausted = false
     private var cancelRequested: Set<Int64> = []
-    /// Runs whose drivers stopped because the store could not be reached, taken again after the
-    /// next poll (`retakesDue` once it has come). Only the retake drives them: a refill may
-    /// return such a run (its lease ran out while the store was away), and a second driver of
-    /// this engine would fence out the first.
-    private var retakes: [RunRef] = []
-    private var retakesDue: [RunRef] = []
-    private var awaitingRetake: Set<Int64> = []
+    /// Runs whose drivers stopped because the store could not be reached: claims leave them out
+    /// until the next poll, then take them like any other run (again under this worker's lease,
+    /// at a new epoch, or not at all if another worker has taken them meanwhile, and only as
+    /// their host affinity allows).
+    private var interrupted: Set<Int64> = []
     private var polling = false
     /// When the armed poll timer fires, if one is armed.
     private var pollAt: Timestamp?
@@ -236,8 +228,7 @@ struct EngineMachine: Sendable {
             polling = false
             pollAt = nil
             exhausted = false
-            retakesDue += retakes
-            retakes = []
+            interrupted = []
             if !active.isEmpty, !stopping {
                 phase = .pollingCancels
                 actions.append(.loadCancelRequests)
@@ -255,9 +246,6 @@ struct EngineMachine: Sendable {
             } else {
                 fill(now: now, into: &actions)
             }
-        case (.waiting, .skipped(let run)):
-            active.remove(run.number)
-            fill(now: now, into: &actions)
         case (.waiting, .broken(let run, let reason)):
             active.remove(run.number)
             broken.insert(run.number)
@@ -281,12 +269,11 @@ struct EngineMachine: Sendable {
                 summary.stopped += 1
             case .interrupted:
                 summary.interrupted += 1
-                retakes.append(run)
-                awaitingRetake.insert(number)
+                interrupted.insert(number)
                 armPoll(starved: true, now: now, into: &actions)
             }
             fill(now: now, into: &actions)
-        case (_, .claimed), (_, .claimFailed), (_, .cancelRequests), (_, .unfinished), (_, .leaseHorizon), (_, .drove), (_, .skipped), (_, .broken),
+        case (_, .claimed), (_, .claimFailed), (_, .cancelRequests), (_, .unfinished), (_, .leaseHorizon), (_, .drove), (_, .broken),
             (_, .pollDue), (_, .wakeUp), (_, .loadFailed), (_, .shutdown):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited). Stop: the journal holds everything the next start needs.
@@ -299,8 +286,8 @@ struct EngineMachine: Sendable {
     }
 
     /// What the next claim asks for: as many runs as there are free slots, none this engine
-    /// drives, awaits to take again or left alone, and no parked run whose wakeup has not come
-    /// while nothing follows its last record.
+    /// drives, left alone, or saw interrupted since the last poll, and no parked run whose wakeup
+    /// has not come while nothing follows its last record.
     private func claimRequest(limit: Int, at now: Timestamp) -> ClaimRequest {
         var unchanged: [Int64: Int64] = [:]
         for (number, entry) in parked where entry.wakeup.map({ $0 > now }) ?? true {
@@ -308,11 +295,12 @@ struct EngineMachine: Sendable {
         }
         return ClaimRequest(
             owner: options.owner,
+            host: options.host,
             ttlMilliseconds: options.leaseMilliseconds,
             limit: limit,
             at: now,
             takingOver: options.exclusive,
-            excluding: active.union(broken).union(awaitingRetake),
+            excluding: active.union(broken).union(interrupted),
             unchangedSince: unchanged
         )
     }
@@ -336,7 +324,7 @@ struct EngineMachine: Sendable {
             let number = run.lease.run.number
             // The claim left these out, and was for free slots; a store that returns one
             // anyway gets its lease back.
-            guard active.count < options.concurrency, !active.contains(number), !broken.contains(number), !awaitingRetake.contains(number) else {
+            guard active.count < options.concurrency, !active.contains(number), !broken.contains(number), !interrupted.contains(number) else {
                 actions.append(.release(run.lease))
                 continue
             }
@@ -346,18 +334,12 @@ struct EngineMachine: Sendable {
         }
     }
 
-    /// Starts drivers up to the concurrency limit: retakes first, then a claim for the slots
-    /// left unless the last one took every runnable run.
+    /// Starts drivers up to the concurrency limit: a claim for the free slots unless the last
+    /// one took every runnable run.
     private mutating func fill(now: Timestamp, into actions: inout [Action]) {
         guard !stopping else {
             settle(starved: false, now: now, into: &actions)
             return
-        }
-        while active.count < options.concurrency, !retakesDue.isEmpty {
-            let run = retakesDue.removeFirst()
-            awaitingRetake.remove(run.number)
-            active.insert(run.number)
-            actions.append(.retake(run, checkCancel: cancelRequested.contains(run.number)))
         }
         if active.count < options.concurrency, claiming == nil {
             guard !exhausted else {

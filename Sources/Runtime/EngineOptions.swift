@@ -1,7 +1,13 @@
+import SystemSupport
+
 /// How an ``Engine`` takes and drives runs.
 public struct EngineOptions: Sendable {
     /// The owner name journaled with each lease (for example `host:pid`).
     public var owner: String
+    /// The host the engine runs on: runs it drives into states that hold resources on this
+    /// host (a local sandbox) are tied to it (``HostAffinity``), and runs tied to it are taken
+    /// as soon as their leases are free. This machine's host name unless given.
+    public var host: String
     /// The most runs driven at once; more wait in the journal (back-pressure, not memory).
     public var concurrency: Int
     /// How long a lease lasts unless renewed, in milliseconds. A worker that dies loses its runs
@@ -23,6 +29,7 @@ public struct EngineOptions: Sendable {
     /// Creates options.
     public init(
         owner: String,
+        host: String = HostName.current,
         concurrency: Int = 64,
         leaseMilliseconds: Int64 = 15_000,
         pollMilliseconds: Int64 = 250,
@@ -31,6 +38,7 @@ public struct EngineOptions: Sendable {
         exclusive: Bool = false
     ) {
         self.owner = owner
+        self.host = host
         self.concurrency = concurrency
         self.leaseMilliseconds = leaseMilliseconds
         self.pollMilliseconds = pollMilliseconds

@@ -20,6 +20,8 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
     let clock: any RuntimeClock
     /// How long a lease lasts unless renewed, in milliseconds.
     let leaseTTL: Int64
+    /// The host the worker runs on.
+    let host: String
     /// Where the engine signals that a run has a cancel request.
     let cancelSignals: CancelSignals
     /// Where takeovers, refusals, defects and executor failures are told, with the run's id.
@@ -50,7 +52,7 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
 
     private func driveHeld(_ lease: Lease, checkCancel: Bool) async throws -> DriveResult {
         let run = try await JournaledRun<Machine>.load(lease, from: journal)
-        var driver = RunDriverMachine(run, leaseTTL: leaseTTL, checkCancel: checkCancel)
+        var driver = RunDriverMachine(run, leaseTTL: leaseTTL, host: host, checkCancel: checkCancel)
         var logger = self.logger
         logger[metadataKey: "run"] = .string(lease.run.id.value)
         return try await withThrowingTaskGroup(of: Input.self) { group in

@@ -101,6 +101,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
     private(set) var lastSeq: Int64
     /// How long a lease lasts after the worker's last heartbeat, in milliseconds.
     let leaseTTL: Int64
+    /// The host the worker runs on: each append ties the run to it while the new state holds
+    /// resources there (``StateMachine/hostResourceGrace(in:)``).
+    let host: String
 
     private let pendingAtLoad: [EffectIntent<Machine.Effect>]
     private let checksCancelAtStart: Bool
@@ -128,6 +131,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         lastSeq: Int64,
         pending: [EffectIntent<Machine.Effect>],
         leaseTTL: Int64,
+        host: String,
         checkCancel: Bool
     ) {
         self.machine = machine
@@ -137,12 +141,13 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         self.lastSeq = lastSeq
         self.pendingAtLoad = pending
         self.leaseTTL = leaseTTL
+        self.host = host
         self.checksCancelAtStart = checkCancel
         self.cancellable = machine.cancelEvent(reason: "") != nil
     }
 
     /// A driver for a run just loaded from the journal.
-    init(_ run: JournaledRun<Machine>, leaseTTL: Int64, checkCancel: Bool) {
+    init(_ run: JournaledRun<Machine>, leaseTTL: Int64, host: String, checkCancel: Bool) {
         self.init(
             machine: run.machine,
             lease: run.lease,
@@ -151,6 +156,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             lastSeq: run.lastSeq,
             pending: run.pendingAtLoad,
             leaseTTL: leaseTTL,
+            host: host,
             checkCancel: checkCancel
         )
     }
@@ -299,7 +305,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
                         epoch: lease.epoch,
                         at: now,
                         event: event,
-                        transition: transition
+                        transition: transition,
+                        affinity: machine.hostResourceGrace(in: transition.state).map { HostAffinity(host: host, graceMilliseconds: $0) }
                     )
                 )
             )

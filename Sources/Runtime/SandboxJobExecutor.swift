@@ -56,6 +56,11 @@ public struct SandboxJobExecutor: EffectExecutor {
         await performer.driving(state, for: run.id.value, job: machine)
     }
 
+    /// Sandboxes are renewed no further than their lease past `until`.
+    public func leasesHeld(until: Timestamp?) async {
+        performer.leasesHeld(until: until)
+    }
+
     /// Stops renewing the run's sandbox.
     public func released(_ run: RunRef) async {
         await performer.released(run.id.value)

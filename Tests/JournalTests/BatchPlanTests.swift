@@ -99,7 +99,7 @@ struct BatchPlanTests {
         let taken = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false))], over: snapshot)
         #expect(taken.replies.map(\.code) == [nil])
         let beats = BatchPlan([.heartbeat(owner: "a", ttlMilliseconds: 500), .retire(owner: "c")], over: snapshot)
-        #expect(beats.heartbeats == ["a": Self.now + 500, "c": 0] && beats.retired == ["c"])
+        #expect(beats.heartbeats == ["a": Self.now + 500] && beats.retired == ["c"])
         #expect(beats.records.isEmpty)
     }
 
@@ -113,7 +113,7 @@ struct BatchPlanTests {
             updatedMilliseconds: 0, lease: nil
         )
         snapshot.claimed[1] = [2, 3]
-        let claim = ClaimRequest(owner: "c", ttlMilliseconds: 1000, limit: 2, at: t0)
+        let claim = ClaimRequest(owner: "c", host: "h1", ttlMilliseconds: 1000, limit: 2, at: t0)
         // b takes run 2 first in the same batch: the claim gets run 3 alone.
         let plan = BatchPlan([.acquire(LeaseRequest(run: id, owner: "b", ttlMilliseconds: 1000, at: t0, takingOver: false)), .claim(claim)], over: snapshot)
         guard case .claimed(let runs) = try plan.replies[1].get() else { Issue.record("no claim"); return }
@@ -130,6 +130,32 @@ struct BatchPlanTests {
         var parked = claim
         parked.unchangedSince = [3: 9]
         #expect(BatchPlan([.claim(parked)], over: alone).records.map(\.runNo) == [2])
+    }
+
+    @Test("a claim from another host leaves a run tied to a host until the grace after its holder's lease and heartbeat; the host's own takes it at once; an append ties and unties")
+    func hostAffinity() throws {
+        // Run 2's holder let go (a stopped worker): its heartbeat ran until now + 100.
+        var snapshot = Self.snapshot(owner: "a", expires: 0)
+        snapshot.heads[2]?.lease?.heartbeatMilliseconds = Self.now + 100
+        snapshot.heads[2]?.affinity = HostAffinity(host: "h1", graceMilliseconds: 1000)
+        snapshot.claimed[0] = [2]
+        func claimed(on host: String, _ snapshot: BatchSnapshot) throws -> [Int64] {
+            let plan = BatchPlan([.claim(ClaimRequest(owner: "c", host: host, ttlMilliseconds: 1000, limit: 1, at: t0))], over: snapshot)
+            guard case .claimed(let runs) = try plan.replies[0].get() else { return [] }
+            return runs.map(\.lease.run.number)
+        }
+        #expect(try claimed(on: "h2", snapshot).isEmpty)
+        #expect(try claimed(on: "h1", snapshot) == [2])
+        snapshot.heads[2]?.lease?.heartbeatMilliseconds = Self.now - 1000
+        #expect(try claimed(on: "h2", snapshot) == [2])
+        // Each append writes the affinity its request carries, none included.
+        var tie = Self.append(Self.snapshot(), runSeq: 3, previous: 10)
+        tie.affinity = HostAffinity(host: "h3", graceMilliseconds: 5)
+        let tied = BatchPlan([.append(tie)], over: Self.snapshot())
+        #expect(tied.heads[2]?.affinity == tie.affinity)
+        var untied = Self.snapshot()
+        untied.heads[2]?.affinity = tie.affinity
+        #expect(BatchPlan([.append(Self.append(untied, runSeq: 3, previous: 10))], over: untied).heads[2].map { $0.affinity == nil } == true)
     }
 
     @Test("a release of a stale lease changes nothing")

@@ -114,7 +114,7 @@ struct JournalStoreConformanceTests {
         try await store.releaseLeases(owner: "gone")
         func claim(_ owner: String, _ limit: Int, excluding: Set<Int64> = [], unchanged: [Int64: Int64] = [:]) async throws -> [Lease] {
             try await store.claim(
-                ClaimRequest(owner: owner, ttlMilliseconds: 60_000, limit: limit, at: WallClock.now(), excluding: excluding, unchangedSince: unchanged)
+                ClaimRequest(owner: owner, host: "h1", ttlMilliseconds: 60_000, limit: limit, at: WallClock.now(), excluding: excluding, unchangedSince: unchanged)
             ).map(\.lease)
         }
         let first = try await claim("w1", 2)
@@ -127,7 +127,7 @@ struct JournalStoreConformanceTests {
         // w2 leaves run 3 alone (excluded), and run 4 while nothing follows its last record.
         let parkedSeq = try await store.run(matching: runs[3].id.value).lastSeq
         let second = try await store.claim(
-            ClaimRequest(owner: "w2", ttlMilliseconds: 60_000, limit: 10, at: WallClock.now(), excluding: [runs[2].number], unchangedSince: [runs[3].number: parkedSeq])
+            ClaimRequest(owner: "w2", host: "h1", ttlMilliseconds: 60_000, limit: 10, at: WallClock.now(), excluding: [runs[2].number], unchangedSince: [runs[3].number: parkedSeq])
         )
         #expect(second.map(\.lease.run) == [runs[1], runs[4]])
         #expect(second.map(\.cancelRequested) == [true, false])
@@ -156,16 +156,55 @@ struct JournalStoreConformanceTests {
     func leaseHorizon(_ factory: StoreFactory) async throws {
         let store = try await factory.open()
         defer { store.close() }
-        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now()) == nil)
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", host: "h1", at: WallClock.now()) == nil)
         let first = try await store.submit(TestJobs.shell(name: "first"), at: WallClock.now()).run
         let second = try await store.submit(TestJobs.shell(name: "second"), at: WallClock.now()).run
         _ = try await store.acquireLease(run: first.id, owner: "a", ttlMilliseconds: 60_000, at: WallClock.now(), takingOver: false)
         _ = try await store.acquireLease(run: second.id, owner: "a", ttlMilliseconds: 30_000, at: WallClock.now(), takingOver: false)
-        let horizon = try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now())
+        let horizon = try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", host: "h1", at: WallClock.now())
         #expect(horizon.map { (25_000...30_000).contains($0) } == true, "\(String(describing: horizon))")
-        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "a", at: WallClock.now()) == nil)
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "a", host: "h1", at: WallClock.now()) == nil)
         try await store.releaseLeases(owner: "a")
-        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", at: WallClock.now()) == nil)
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", host: "h1", at: WallClock.now()) == nil)
+    }
+
+    @Test("host affinity: a run holding resources on a host is taken there as soon as its lease is free, elsewhere only after its grace past the holder's lease and last heartbeat", arguments: StoreFactory.all)
+    func hostAffinity(_ factory: StoreFactory) async throws {
+        // In real time: a server store judges expiry by its own clock. Graces are either far
+        // longer than the test or shorter than a poll, so a slow machine changes nothing.
+        let store = try await factory.open()
+        defer { store.close() }
+        func submit(_ name: String, tiedTo affinity: HostAffinity?) async throws -> RunRef {
+            let run = try await submitAndLease(store, spec: TestJobs.shell(name: name), owner: "a", at: WallClock.now(), ttlMilliseconds: 200)
+            let transition = try run.machine.checkedTransition(from: run.state, on: .start, seq: run.lastRunSeq + 1)
+            _ = try await store.append(
+                AppendRequest(
+                    machine: run.machine, run: run.lease.run, runSeq: run.lastRunSeq + 1, previousSeq: run.lastSeq, epoch: run.lease.epoch,
+                    at: WallClock.now(), event: .start, transition: transition, affinity: affinity
+                )
+            )
+            return run.lease.run
+        }
+        func claim(_ owner: String, on host: String, _ limit: Int = 10) async throws -> [RunRef] {
+            try await store.claim(ClaimRequest(owner: owner, host: host, ttlMilliseconds: 60_000, limit: limit, at: WallClock.now())).map(\.lease.run)
+        }
+        let grace: Int64 = 600_000
+        let untied = try await submit("untied", tiedTo: nil)
+        let tied = try await submit("tied", tiedTo: HostAffinity(host: "h1", graceMilliseconds: grace))
+        try await store.heartbeat(owner: "a", ttlMilliseconds: 200, at: WallClock.now())
+        // Worker a stops: its leases go at once, its last heartbeat stays on record.
+        try await store.releaseLeases(owner: "a")
+        // A worker on another host takes only the untied run, and learns when the tied one frees up.
+        #expect(try await claim("b", on: "h2") == [untied])
+        let wait = try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", host: "h2", at: WallClock.now())
+        #expect(wait.map { (grace - 60_000...grace + 200).contains($0) } == true, "\(String(describing: wait))")
+        // On the run's own host it is free now, and taken at once.
+        #expect(try await store.millisecondsUntilNextLeaseRunsOut(otherThan: "b", host: "h1", at: WallClock.now()) == nil)
+        #expect(try await claim("c", on: "h1") == [tied])
+        // Once its grace past the holder's lease (here unrenewed, not released) is over, a run
+        // is taken from another host too.
+        let brief = try await submit("brief", tiedTo: HostAffinity(host: "h1", graceMilliseconds: 100))
+        try await eventually("the other host takes the run", every: 50) { (try? await claim("d", on: "h2")) == [brief] }
     }
 
     @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)

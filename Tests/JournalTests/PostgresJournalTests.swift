@@ -108,7 +108,7 @@ struct PostgresJournalTests {
                     var mine: [Lease] = []
                     while true {
                         let batch = try await journal.claim(
-                            ClaimRequest(owner: "worker-\(index)", ttlMilliseconds: 60_000, limit: 7, at: WallClock.now(), excluding: Set(mine.map(\.run.number)))
+                            ClaimRequest(owner: "worker-\(index)", host: "h1", ttlMilliseconds: 60_000, limit: 7, at: WallClock.now(), excluding: Set(mine.map(\.run.number)))
                         ).map(\.lease)
                         if batch.isEmpty { return mine }
                         mine += batch
@@ -123,7 +123,7 @@ struct PostgresJournalTests {
         #expect(claimed.allSatisfy { !$0.isEmpty }, "each worker got runs: \(claimed.map(\.count))")
         #expect(claimed.joined().allSatisfy { $0.epoch == 1 })
         let tomorrow = WallClock.now().adding(seconds: 86_400)
-        #expect(try await journals[1].claim(ClaimRequest(owner: "late", ttlMilliseconds: 60_000, limit: 10, at: tomorrow)).isEmpty)
+        #expect(try await journals[1].claim(ClaimRequest(owner: "late", host: "h1", ttlMilliseconds: 60_000, limit: 10, at: tomorrow)).isEmpty)
         #expect(try await journals[0].verify(registry: .standard, maxProblems: 10).ok)
     }
 

@@ -35,6 +35,33 @@ struct RunDriverMachineTests {
         #expect(step.driver.inFlight == 1)
     }
 
+    @Test("each append ties the run to the worker's host while the new state creates or holds a local sandbox, and unties it after; an E2B sandbox ties it to no host")
+    func hostAffinity() {
+        func affinities(of job: SandboxJob) -> [HostAffinity?] {
+            var step = Step(job, state: .queued)
+            var appended: [HostAffinity?] = []
+            var actions = step.driver.start(now: step.now)
+            let outcomes: [SandboxJobEvent] = [
+                .sandboxCreated(intent: IntentID(seq: 3, index: 0), sandbox: Self.sandbox),
+                .stepFinished(intent: IntentID(seq: 4, index: 0), result: StepResult(exit: .exited(code: 0)), at: Step.t0),
+                .sandboxReleased(intent: IntentID(seq: 5, index: 0)),
+            ]
+            for outcome in outcomes {
+                for case .append(let request) in actions { appended.append(request.affinity) }
+                _ = step.committed()
+                actions = step.driver.handle(.outcome(outcome), now: step.now)
+            }
+            for case .append(let request) in actions { appended.append(request.affinity) }
+            return appended
+        }
+        let tied = HostAffinity(host: "test-host", graceMilliseconds: Int64(Self.spec.sandbox.timeoutSeconds) * 1000 + 2_000)
+        // provisioning, running, tearingDown, then reporting.
+        #expect(affinities(of: Self.job) == [tied, tied, tied, nil])
+        var remote = Self.spec
+        remote.sandbox.provider = .e2b
+        #expect(affinities(of: SandboxJob(input: remote, submittedAt: Step.t0, revision: 1)) == [nil, nil, nil, nil])
+    }
+
     @Test("a late outcome is reported and dropped: nothing is appended, the run goes on")
     func refusedEvent() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build, Self.create])
@@ -188,6 +215,7 @@ struct DriverStep<Machine: StateMachine> {
             lastSeq: Int64(lastRunSeq),
             pending: pending + inFlight.map { EffectIntent(id: $0.id, effect: $0.effect, policy: .idempotent) },
             leaseTTL: Self.ttl,
+            host: "test-host",
             checkCancel: checkCancel
         )
         if !inFlight.isEmpty {

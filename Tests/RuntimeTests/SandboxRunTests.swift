@@ -3,6 +3,7 @@ import Foundation
 import Journal
 import RunStateMachine
 import Runtime
+import SystemSupport
 import Testing
 import TestSupport
 
@@ -60,8 +61,12 @@ struct SandboxRunTests {
 
         static let secrets = ["DEMO_TOKEN": "token-value", "ANTHROPIC_API_KEY": "sk-ant-canary-7f3a9c", "E2B_API_KEY": "e2b_canary_91ad"]
 
+        /// An engine over the journal: by default its only worker, as `worker run` is on SQLite
+        /// (it takes leases over at once and renews sandboxes for as long as it lives).
         func engine(
             owner: String = "test",
+            host: String = HostName.current,
+            exclusive: Bool = true,
             untilIdle: Bool = true,
             modelURL: String = "http://127.0.0.1:9",
             secrets: [String: String] = Fixture.secrets,
@@ -71,7 +76,7 @@ struct SandboxRunTests {
             Engine(
                 journal: journal,
                 executor: executor(modelURL: modelURL, secrets: secrets, e2bURL: e2bURL, sinks: sinks),
-                options: EngineOptions(owner: owner, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle)
+                options: EngineOptions(owner: owner, host: host, concurrency: 8, leaseMilliseconds: 1_000, pollMilliseconds: 20, untilIdle: untilIdle, exclusive: exclusive)
             )
         }
 
@@ -80,7 +85,9 @@ struct SandboxRunTests {
             SandboxSpec(timeoutSeconds: 10, secrets: ["DEMO_TOKEN"], mounts: [MountSpec(host: ledger, sandbox: "/ledger", readOnly: false)])
         }
 
-        func submit(_ steps: [StepSpec], collect: [String] = [], deadlineSeconds: Int = 600) async throws -> RunRef {
+        func submit(_ steps: [StepSpec], collect: [String] = [], deadlineSeconds: Int = 600, sandboxTimeoutSeconds: Int = 10) async throws -> RunRef {
+            var sandbox = self.sandbox
+            sandbox.timeoutSeconds = sandboxTimeoutSeconds
             let spec = JobSpec(kind: .shell, name: "test", deadlineSeconds: deadlineSeconds, sandbox: sandbox, steps: steps, collect: collect)
             return try await journal.submit(spec, at: SystemClock().now()).run
         }
@@ -168,6 +175,31 @@ struct SandboxRunTests {
         #expect(try f.state(run) == "succeeded")
         #expect(f.ledgerLines("log") == ["ran", "after"])
         #expect(await f.sandboxesLeft().isEmpty)
+    }
+
+    @Test("a worker on another host takes a run whose local sandbox lives here only once the sandbox has surely ended, and finds it lost")
+    func otherHostWaitsOutTheSandbox() async throws {
+        let f = try Fixture()
+        // The shortest sandbox lease a spec may ask for, 10 s: a grace of 12 s with the margin.
+        let run = try await f.submit([TestJobs.step("slow", "echo started >> /ledger/log; sleep 40; echo finished >> /ledger/log", timeout: 60)], sandboxTimeoutSeconds: 10)
+        // Workers sharing the journal, as on PostgreSQL.
+        let first = Task { try await f.engine(owner: "first", host: "host-1", exclusive: false, untilIdle: false).run() }
+        try await eventually("the step started") { !f.ledgerLines("log").isEmpty }
+        first.cancel()
+        _ = try? await first.value
+        let stopped = SystemClock().now()
+        _ = try await f.engine(owner: "second", host: "host-2", exclusive: false).run()
+        let records = try f.journal.records(of: run)
+        let taken = try #require(records.last { $0.kind == .lease })
+        #expect(String(decoding: taken.event, as: UTF8.self).contains("second"))
+        // Not before the sandbox's lease and margin past the first worker's leases.
+        #expect(taken.at.milliseconds - stopped.milliseconds >= 12_000, "taken \(taken.at.milliseconds - stopped.milliseconds) ms after the first worker stopped")
+        // The sandbox had ended by its lease: the step never finished, and the run ends as one
+        // whose sandbox was lost.
+        #expect(f.ledgerLines("log") == ["started"])
+        let final = try f.journal.records(of: run).compactMap { $0.state.map { String(decoding: $0, as: UTF8.self) } }.last
+        #expect(final == #"{"failed":{"reason":{"sandboxLost":{"reason":"lease expired"}}}}"#)
+        #expect(try f.journal.verify().ok)
     }
 
     @Test("the orphan sweep kills sandboxes whose run is finished or unknown, and keeps the others")

@@ -127,6 +127,8 @@ struct Simulation {
     var runs: [RunRef] = []
     var trace: [String] = []
     static let leaseTTL: Int64 = 10_000
+    /// Every simulated worker runs on one host.
+    static let host = "sim-host"
 
     init(seed: UInt64, journal: SQLiteJournal) {
         random = SplitMix(seed: seed &* 0x9E37_79B9 &+ 17)
@@ -135,7 +137,7 @@ struct Simulation {
     }
 
     static func options(generation: Int, concurrency: Int) -> EngineOptions {
-        EngineOptions(owner: "sim-worker-\(generation)", concurrency: concurrency, leaseMilliseconds: leaseTTL, pollMilliseconds: 1000)
+        EngineOptions(owner: "sim-worker-\(generation)", host: Self.host, concurrency: concurrency, leaseMilliseconds: leaseTTL, pollMilliseconds: 1000)
     }
 
     mutating func roll(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
@@ -289,13 +291,11 @@ struct Simulation {
                 case .loadCancelRequests:
                     reply = .cancelRequests(try journal.cancelRequested())
                 case .loadLeaseHorizon(let at):
-                    reply = .leaseHorizon(try journal.millisecondsUntilNextLeaseRunsOut(otherThan: "sim-worker-\(generation)", at: at))
+                    reply = .leaseHorizon(try journal.millisecondsUntilNextLeaseRunsOut(otherThan: "sim-worker-\(generation)", host: Self.host, at: at))
                 case .loadUnfinished:
                     reply = .unfinished(try journal.runs(.unfinished))
                 case .drive(let lease, let checkCancel):
                     try await start(lease, checkCancel: checkCancel)
-                case .retake(let run, let checkCancel):
-                    try await retake(run, checkCancel: checkCancel)
                 case .release(let lease):
                     try await journal.releaseLease(lease)
                 case .signalCancel(let number):
@@ -322,19 +322,6 @@ struct Simulation {
         }
     }
 
-    /// Takes a run's lease again and starts its driver, as a retake of ``Engine`` does.
-    mutating func retake(_ run: RunRef, checkCancel: Bool) async throws {
-        let lease: Lease
-        do {
-            lease = try await journal.acquireLease(run: run.id, owner: "sim-worker-\(generation)", ttlMilliseconds: Self.leaseTTL, at: clock)
-        } catch {
-            guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
-            inbox.append(.skipped(run))
-            return
-        }
-        try await start(lease, checkCancel: checkCancel)
-    }
-
     /// Starts the driver of a claimed run, as a driver task of ``Engine`` does.
     mutating func start(_ lease: Lease, checkCancel: Bool) async throws {
         let run = lease.run
@@ -343,7 +330,7 @@ struct Simulation {
             committed.insert("\(run.number)/\(intent.id.seq)")
         }
         log("take \(run.id) epoch=\(lease.epoch) state=\(loaded.state.name) pending=\(loaded.pendingAtLoad.count)")
-        var driver = Driver(loaded, leaseTTL: Self.leaseTTL, checkCancel: checkCancel)
+        var driver = Driver(loaded, leaseTTL: Self.leaseTTL, host: Self.host, checkCancel: checkCancel)
         let actions = driver.start(now: clock)
         driving[run.number] = Driving(driver: driver)
         try await performDriver(run.number, actions)

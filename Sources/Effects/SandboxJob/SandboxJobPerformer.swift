@@ -183,6 +183,12 @@ public struct SandboxJobPerformer: Sendable {
         await keeper.hold(run: runID, sandbox: state.sandbox, ttlMilliseconds: ttl)
     }
 
+    /// Every lease of the worker is held until `until` (`nil`: for as long as it lives):
+    /// sandboxes are renewed no further than their lease past it (see ``SandboxKeeper``).
+    public func leasesHeld(until: Timestamp?) {
+        keeper.leasesHeld(until: until)
+    }
+
     /// Stops keeping the run's sandbox alive (the driver let go of the run).
     public func released(_ runID: String) async {
         keeper.release(run: runID)

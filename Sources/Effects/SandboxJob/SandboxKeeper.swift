@@ -5,6 +5,11 @@ import Synchronization
 /// of its length, for as long as a driver holds its run. A sandbox whose worker dies is no
 /// longer renewed and ends by itself.
 ///
+/// Renewals stop when the worker's own leases may have run out (``leasesHeld(until:)``, told
+/// after each heartbeat): a worker cut off from its journal, or stopped, must not keep a sandbox
+/// alive past its sandbox lease beyond that, since another worker may take the run then (a
+/// worker on another host waits exactly that long: ``HostAffinity``).
+///
 /// Drivers report the sandbox their run holds after every transition; that report is a check
 /// under a lock unless the sandbox changed, so keeping costs nothing between renewals.
 public final class SandboxKeeper: Sendable {
@@ -14,9 +19,21 @@ public final class SandboxKeeper: Sendable {
         var renewAt: Timestamp
     }
 
+    /// Until when the worker's leases are surely held.
+    package enum Horizon: Equatable, Sendable {
+        /// Not known yet: nothing is renewed.
+        case unknown
+        /// Until this instant.
+        case until(Timestamp)
+        /// For as long as the worker lives: it owns its journal, and no other worker can take
+        /// its runs.
+        case unbounded
+    }
+
     private struct State {
         var holds: [String: Hold] = [:]
         var looping = false
+        var horizon = Horizon.unknown
     }
 
     private let provider: any SandboxProvider
@@ -52,6 +69,34 @@ public final class SandboxKeeper: Sendable {
         }
     }
 
+    /// Records that every lease of the worker is held until `until` (`nil`: for as long as the
+    /// worker lives, as for the owner of an embedded journal): sandboxes are renewed at most
+    /// until their lease's length past it.
+    public func leasesHeld(until: Timestamp?) {
+        state.withLock { state in
+            guard let until else {
+                state.horizon = .unbounded
+                return
+            }
+            switch state.horizon {
+            case .unknown: state.horizon = .until(until)
+            case .until(let known): state.horizon = .until(max(known, until))
+            case .unbounded: break
+            }
+        }
+    }
+
+    /// Until when a sandbox with a lease of `ttlMilliseconds` is renewed at `now`, or `nil` if
+    /// it must not be: before the worker's leases are known to be held, or once they may have
+    /// run out, a renewal would keep the sandbox alive for a run another worker may be driving.
+    package static func renewal(at now: Timestamp, ttlMilliseconds: Int64, horizon: Horizon) -> Timestamp? {
+        switch horizon {
+        case .unknown: return nil
+        case .until(let end) where now >= end: return nil
+        case .until, .unbounded: return now.adding(milliseconds: ttlMilliseconds)
+        }
+    }
+
     /// Stops renewing run `runID`'s sandbox.
     public func release(run runID: String) {
         state.withLock { $0.holds[runID] = nil }
@@ -79,8 +124,11 @@ public final class SandboxKeeper: Sendable {
     }
 
     private func renew(run: String, _ hold: Hold, at now: Timestamp) async {
+        let horizon = state.withLock { $0.horizon }
+        // Left due: renewed at the first tick after the next heartbeat.
+        guard let until = Self.renewal(at: now, ttlMilliseconds: hold.ttlMilliseconds, horizon: horizon) else { return }
         do {
-            try await provider.renew(hold.sandbox, until: now.adding(milliseconds: hold.ttlMilliseconds))
+            try await provider.renew(hold.sandbox, until: until)
             state.withLock { state in
                 if state.holds[run]?.sandbox == hold.sandbox {
                     state.holds[run]?.renewAt = now.adding(milliseconds: max(1, hold.ttlMilliseconds / 3))

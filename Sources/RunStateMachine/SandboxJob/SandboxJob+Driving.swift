@@ -52,6 +52,24 @@ extension SandboxJob {
         .cancelRequested(reason: reason)
     }
 
+    /// How long after its worker's last renewal a local sandbox may still live: its supervisor
+    /// reads the lease four times a second and ends everything at once when it runs out; the
+    /// rest covers hosts' clocks running at slightly different rates over a lease.
+    static let sandboxEndMarginMilliseconds: Int64 = 2_000
+
+    /// For a run whose sandbox is local, while its state holds one or is creating one: the
+    /// sandbox's lease (its `timeoutSeconds`, renewed only while the worker's leases are held)
+    /// and ``sandboxEndMarginMilliseconds``. E2B sandboxes are reachable from any host.
+    public func hostResourceGrace(in state: SandboxJobState) -> Int64? {
+        guard input.sandbox.provider == .local else { return nil }
+        if case .provisioning = state {
+            // The sandbox may exist before the journal names it.
+        } else if state.sandbox == nil {
+            return nil
+        }
+        return Int64(input.sandbox.timeoutSeconds).multipliedSaturated(by: 1000).addingSaturated(Self.sandboxEndMarginMilliseconds)
+    }
+
     /// Whether a deadline (or cancel) would still change the run's course in `state`.
     func deadlineApplies(in state: SandboxJobState) -> Bool {
         Steps(job: self, seq: 0).stopping(state, because: .deadline) != nil

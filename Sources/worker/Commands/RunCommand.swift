@@ -5,6 +5,7 @@ import Logging
 import RunStateMachine
 import Runtime
 import ServiceLifecycle
+import SystemSupport
 import UnixSignals
 
 #if canImport(Glibc)
@@ -121,9 +122,6 @@ struct RunCommand: AsyncParsableCommand {
     /// `host:pid:start`, the start in milliseconds since 1970 (base 36), so a pid the host
     /// reuses later is another worker.
     static func ownerName() -> String {
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count - 1)
-        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(host):\(getpid()):\(String(Timestamp.now().milliseconds, radix: 36))"
+        "\(HostName.current):\(getpid()):\(String(Timestamp.now().milliseconds, radix: 36))"
     }
 }

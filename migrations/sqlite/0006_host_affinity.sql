@@ -1,0 +1,12 @@
+-- Runlog journal, schema 6: host affinity.
+--
+-- run_heads.affinity_host, affinity_grace_ms: the host whose worker last drove the run into a
+-- state holding resources there (a local sandbox), and how long those may outlive that
+-- worker's last lease renewal; NULL and 0 when the state holds none. Written with each
+-- transition, from the driver's host and the machine's word on the new state. A claim from
+-- another host takes such a run only once the grace after its holder's lease and heartbeat is
+-- over (see Sources/Journal/HostAffinity.swift). Operational state, like leases: not part of
+-- the hash chain, and not compared by `worker verify`.
+
+ALTER TABLE run_heads ADD COLUMN affinity_host TEXT;
+ALTER TABLE run_heads ADD COLUMN affinity_grace_ms INTEGER NOT NULL DEFAULT 0;
