@@ -133,6 +133,9 @@ public protocol JournalStore: Sendable {
     /// The last record's sequence number and hash, or `nil` for an empty journal.
     func head() async throws(JournalError) -> (seq: Int64, hash: [UInt8])?
 
+    /// The hash of the record at `seq`, or `nil` if the journal has none there.
+    func recordHash(at seq: Int64) async throws(JournalError) -> [UInt8]?
+
     // MARK: Audit
 
     /// Checks the whole journal: the hash chain, every run replayed through its machine, and the

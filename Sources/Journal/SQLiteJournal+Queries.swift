@@ -261,4 +261,14 @@ extension SQLiteJournal {
             return (query.int64(0), query.bytes(1))
         }
     }
+
+    /// The hash of the record at `seq`, or `nil` if the journal has none there.
+    public func recordHash(at seq: Int64) throws(JournalError) -> [UInt8]? {
+        try read { connection throws(SQLiteError) in
+            let query = try connection.prepare("SELECT hash FROM journal WHERE seq = ?1")
+            query.bind(1, seq)
+            guard try query.step() else { return nil }
+            return query.bytes(0)
+        }
+    }
 }

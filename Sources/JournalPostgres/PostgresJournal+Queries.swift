@@ -235,6 +235,13 @@ extension PostgresJournal {
         }.first.map { ($0.seq, $0.hash) }
     }
 
+    /// The hash of the record at `seq`, or `nil` if the journal has none there.
+    public func recordHash(at seq: Int64) async throws(JournalError) -> [UInt8]? {
+        var binds = PostgresBindings()
+        binds.append(seq)
+        return try await rows("SELECT hash FROM journal WHERE seq = $1", binds) { row throws(JournalError) in try row.bytes(0) }.first
+    }
+
     /// The reason of run number `runNo`'s cancel request, if it has one.
     public func cancelRequest(runNo: Int64) async throws(JournalError) -> String? {
         var binds = PostgresBindings()

@@ -207,6 +207,33 @@ struct JournalStoreConformanceTests {
         try await eventually("the other host takes the run", every: 50) { (try? await claim("d", on: "h2")) == [brief] }
     }
 
+    @Test("witnesses: the journal agrees with its own head seen before; a rewritten journal with a valid chain, or one that lost records, does not", arguments: StoreFactory.all)
+    func witnesses(_ factory: StoreFactory) async throws {
+        let store = try await factory.open()
+        defer { store.close() }
+        #expect(try await store.witness() == nil)
+        _ = try await store.submit(TestJobs.shell(name: "first"), at: t0)
+        let early = try #require(try await store.witness())
+        _ = try await store.submit(TestJobs.shell(name: "second"), at: t0)
+        let late = try #require(try await store.witness())
+        #expect(late.seq > early.seq)
+        #expect(try await store.check([early, late, early]).isEmpty)
+        // Another history of the same length: its chain is whole, but it is not the one witnessed.
+        let rewritten = try await factory.open()
+        defer { rewritten.close() }
+        _ = try await rewritten.submit(TestJobs.shell(name: "forged"), at: t0)
+        _ = try await rewritten.submit(TestJobs.shell(name: "second"), at: t0)
+        #expect(try await rewritten.verify(registry: .standard, maxProblems: 10).ok)
+        let found = try await rewritten.check([early, late])
+        #expect(found.map(\.code) == [.witnessMismatch, .witnessMismatch])
+        #expect(found.map(\.seq) == [early.seq, late.seq])
+        // A journal that has lost the witnessed records.
+        let short = try await factory.open()
+        defer { short.close() }
+        _ = try await short.submit(TestJobs.shell(name: "first"), at: t0)
+        #expect(try await short.check([late]).map(\.code) == [.truncated])
+    }
+
     @Test("a cancel request is kept until cleared, and refused for a finished run", arguments: StoreFactory.all)
     func cancelRequests(_ factory: StoreFactory) async throws {
         let store = try await factory.open()

@@ -41,6 +41,42 @@ struct WorkerCLITests {
         #expect(try await Self.worker(["graph", "--check"]).status == 0)
     }
 
+    @Test("worker head prints a witness that worker verify --witness checks; a witness the journal contradicts fails it; a malformed one is refused")
+    func witnesses() async throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let specFile = directory.file("spec.json")
+        try Self.spec.write(toFile: specFile, atomically: false, encoding: .utf8)
+        #expect(try await Self.worker(["submit", "--db", db, specFile]).status == 0)
+        let head = try await Self.worker(["head", "--db", db])
+        #expect(head.status == 0, "\(head.stderr)")
+        let witness = head.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(ChainWitness(witness) != nil, "\(witness)")
+        let agreed = try await Self.worker(["verify", "--db", db, "--witness", witness])
+        #expect(agreed.status == 0 && agreed.stdout.contains("1 witness(es) agree"), "\(agreed.stdout)")
+        // A witness file of log lines, as `worker run` writes them.
+        let file = directory.file("witnesses.log")
+        try "2026-12-08T01:00:00+0000 notice runlog.witness: witness=\(witness) journal head\n".write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(try await Self.worker(["verify", "--db", db, "--witness-file", file]).status == 0)
+        let forged = String(witness.prefix { $0 != ":" }) + ":" + String(repeating: "ab", count: 32)
+        let failed = try await Self.worker(["verify", "--db", db, "--witness", forged, "--json"])
+        #expect(failed.status == 1 && failed.stdout.contains("witnessMismatch"), "\(failed.stdout)")
+        let malformed = try await Self.worker(["verify", "--db", db, "--witness", "12:xyz"])
+        #expect(malformed.status != 0 && malformed.stderr.contains("SEQ:HASH"), "\(malformed.stderr)")
+        // The worker publishes the head it leaves behind in its log; the log is a witness file.
+        let worked = try await Self.worker(["run", "--db", db, "--until-idle", "--quiet", "--sandboxes", directory.file("sandboxes")])
+        #expect(worked.status == 0, "\(worked.stderr)")
+        let published = ChainWitness.all(in: worked.stderr)
+        // At least the head it leaves behind, after its run's records.
+        #expect(published.last.map { $0.seq > ChainWitness(witness)!.seq } == true, "\(worked.stderr)")
+        try worked.stderr.write(toFile: file, atomically: false, encoding: .utf8)
+        let checked = try await Self.worker(["verify", "--db", db, "--witness-file", file])
+        #expect(checked.status == 0 && checked.stdout.contains("witness(es) agree"), "\(checked.stdout)")
+        try "no witness here\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let empty = try await Self.worker(["verify", "--db", db, "--witness-file", file])
+        #expect(empty.status == 2 && empty.stderr.contains("holds no SEQ:HASH witness"), "\(empty.stderr)")
+    }
+
     @Test("an invalid spec exits 2 naming each problem's path and fix; nothing is journaled")
     func invalidSpec() async throws {
         let directory = TemporaryDirectory()

@@ -21,6 +21,9 @@ public struct VerifyProblem: Hashable, Sendable, CustomStringConvertible {
         case headMismatch
         /// The head file cannot be read.
         case headUnreadable
+        /// A witness kept outside the database saw another hash at a record: the journal was
+        /// rewritten at or before it.
+        case witnessMismatch
         /// Replaying a run through its machine disagrees with what was recorded.
         case replayDivergence
         /// The `runs` projection differs from what the journal says.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Journal
+import JournalPostgres
 import RunStateMachine
 
 /// `worker bench journal`: the journal against raw SQLite, on the same file system.
@@ -25,6 +26,14 @@ struct JournalBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Runs for the single appender (7 appends each).")
     var runsC1: Int = 300
+
+    func validate() throws {
+        if PostgresLocation.isURL(options.path) {
+            throw ValidationError(
+                "bench journal measures the embedded store against raw SQLite on a file system; for PostgreSQL use 'worker bench runs|recovery|share --db postgres://…'"
+            )
+        }
+    }
 
     func run() async throws {
         var sizes = JournalBenchmark.Options()

@@ -66,8 +66,11 @@ struct RunCommand: AsyncParsableCommand {
                     exclusive: journal.ownsExclusively
                 ),
                 progress: quiet || options.json ? nil : ProgressBoard(journal: journal, live: false),
-                publisher: StatusPublisher(journal: journal, sinks: executor.performer.sinks)
+                publisher: StatusPublisher(journal: journal, sinks: executor.performer.sinks),
+                witness: HeadWitnessLog(journal: journal)
             )
+            // The head the worker leaves behind.
+            await HeadWitnessLog(journal: journal).publish()
             if options.json {
                 Console.printJSON([
                     "finished": .int(Int64(summary.finished)),
@@ -95,13 +98,15 @@ struct RunCommand: AsyncParsableCommand {
         executor: Executor,
         options: EngineOptions,
         progress: ProgressBoard?,
-        publisher: StatusPublisher? = nil
+        publisher: StatusPublisher? = nil,
+        witness: HeadWitnessLog? = nil
     ) async throws -> EngineSummary {
         let engine = Engine(journal: journal, executor: executor, options: options)
         let beside: @Sendable () async -> Void = {
             await withTaskGroup(of: Void.self) { group in
                 if let progress { group.addTask { await progress.watch() } }
                 if let publisher { group.addTask { await publisher.run() } }
+                if let witness { group.addTask { await witness.run() } }
             }
         }
         let service = EngineService(engine: engine, beside: beside)
