@@ -153,5 +153,16 @@ ALTER TABLE run_heads ADD COLUMN affinity_host TEXT;
 ALTER TABLE run_heads ADD COLUMN affinity_grace_ms INTEGER NOT NULL DEFAULT 0;
 
 """#),
+        Migration(version: 7, file: "0007_operator_requests.sql", sql: #"""
+-- Runlog journal, schema 7: operator decisions.
+--
+-- cancel_requests holds every operator request waiting for a run's driver: a cancel (resolution
+-- NULL, reason the operator's) or a decision about a run parked for an operator (resolution
+-- retry, skip or fail; reason the operator's note). One per run: a cancel replaces a decision.
+-- The driver journals it (cancelRequested or operatorResolved) and deletes the row.
+
+ALTER TABLE cancel_requests ADD COLUMN resolution TEXT;
+
+"""#),
     ]
 }

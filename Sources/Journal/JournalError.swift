@@ -26,6 +26,8 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case sequenceConflict
         /// The run has reached a terminal state.
         case runFinished
+        /// A decision was asked for a run that is not waiting for an operator.
+        case notParked
         /// Another owner holds an unexpired lease on the run.
         case leaseHeld
         /// The idempotency key is taken by a run with a different spec.

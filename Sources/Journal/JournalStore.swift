@@ -87,17 +87,23 @@ public protocol JournalStore: Sendable {
 
     // MARK: Requests
 
-    /// Records an operator's request to cancel the run `text` names; its driver journals it.
+    /// Records an operator's request to cancel the run `text` names; its driver journals it. It
+    /// replaces a decision the run was waiting for.
     func requestCancel(run text: String, reason: String, at: Timestamp) async throws(JournalError) -> RunSummary
 
-    /// The reason of run number `runNo`'s cancel request, if it has one.
-    func cancelRequest(runNo: Int64) async throws(JournalError) -> String?
+    /// Records an operator's decision about run number `runNo`, replacing any request it had;
+    /// its driver journals it. See ``requestResolution(run:resolution:note:at:whileIn:)`` for
+    /// the checks an operator's command makes first.
+    func recordResolution(runNo: Int64, resolution: Resolution, note: String, at: Timestamp) async throws(JournalError)
 
-    /// The numbers of every run with a cancel request.
-    func cancelRequested() async throws(JournalError) -> Set<Int64>
+    /// Run number `runNo`'s operator request, if it has one.
+    func operatorRequest(runNo: Int64) async throws(JournalError) -> OperatorRequest?
 
-    /// Deletes run number `runNo`'s cancel request (its cancel event is journaled, or refused).
-    func clearCancelRequest(runNo: Int64) async throws(JournalError)
+    /// The numbers of every unfinished run with an operator request.
+    func operatorRequests() async throws(JournalError) -> Set<Int64>
+
+    /// Deletes run number `runNo`'s operator request (its event is journaled, or refused).
+    func clearOperatorRequest(runNo: Int64) async throws(JournalError)
 
     // MARK: Queries
 

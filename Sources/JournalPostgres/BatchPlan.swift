@@ -31,7 +31,9 @@ struct BatchPlan: Sendable {
 
     /// What happens to a run's cancel request.
     enum CancelChange: Sendable, Equatable {
-        case set(reason: String, atMilliseconds: Int64)
+        /// Record a request: a cancel (no resolution) or a decision, with the operator's reason
+        /// or note.
+        case set(reason: String, atMilliseconds: Int64, resolution: Resolution? = nil)
         case clear
     }
 
@@ -82,6 +84,8 @@ struct BatchPlan: Sendable {
         case .release(let lease): released(lease)
         case .requestCancel(let runNo, let reason, let at):
             record(cancel: .set(reason: reason, atMilliseconds: at.milliseconds), runNo: runNo)
+        case .requestResolution(let runNo, let resolution, let note, let at):
+            record(cancel: .set(reason: note, atMilliseconds: at.milliseconds, resolution: resolution), runNo: runNo)
         case .clearCancel(let runNo):
             record(cancel: .clear, runNo: runNo)
         }

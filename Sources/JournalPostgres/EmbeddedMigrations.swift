@@ -158,5 +158,17 @@ ALTER TABLE run_heads ADD COLUMN affinity_host text;
 ALTER TABLE run_heads ADD COLUMN affinity_grace_ms bigint NOT NULL DEFAULT 0;
 
 """#),
+        Migration(version: 5, file: "0005_operator_requests.sql", sql: #"""
+-- Runlog journal on PostgreSQL, schema 5: operator decisions.
+--
+-- cancel_requests holds every operator request waiting for a run's driver: a cancel (resolution
+-- NULL, reason the operator's) or a decision about a run parked for an operator (resolution
+-- retry, skip or fail; reason the operator's note). One per run: a cancel replaces a decision.
+-- The driver journals it (cancelRequested or operatorResolved) and deletes the row.
+
+ALTER TABLE cancel_requests ADD COLUMN resolution text
+    CHECK (resolution IS NULL OR resolution IN ('retry', 'skip', 'fail'));
+
+"""#),
     ]
 }

@@ -20,6 +20,8 @@ enum PendingWrite: Sendable {
     case release(Lease)
     /// Record (or replace) an operator's cancel request.
     case requestCancel(runNo: Int64, reason: String, at: Timestamp)
+    /// Record (or replace) an operator's decision about a parked run.
+    case requestResolution(runNo: Int64, resolution: Resolution, note: String, at: Timestamp)
     /// Delete a cancel request.
     case clearCancel(runNo: Int64)
 
@@ -27,7 +29,7 @@ enum PendingWrite: Sendable {
     /// cancel requested.
     var isNews: Bool {
         switch self {
-        case .submit, .requestCancel: true
+        case .submit, .requestCancel, .requestResolution: true
         default: false
         }
     }
@@ -36,7 +38,7 @@ enum PendingWrite: Sendable {
     var appendsRecord: Bool {
         switch self {
         case .submit, .append, .acquire, .claim: true
-        case .heartbeat, .retire, .release, .requestCancel, .clearCancel: false
+        case .heartbeat, .retire, .release, .requestCancel, .requestResolution, .clearCancel: false
         }
     }
 
@@ -46,7 +48,7 @@ enum PendingWrite: Sendable {
         case .append(let request): (request.run.number, nil)
         case .acquire(let request): (nil, request.run)
         case .release(let lease): (lease.run.number, nil)
-        case .submit, .claim, .heartbeat, .retire, .requestCancel, .clearCancel: nil
+        case .submit, .claim, .heartbeat, .retire, .requestCancel, .requestResolution, .clearCancel: nil
         }
     }
 }

@@ -242,15 +242,20 @@ extension PostgresJournal {
         return try await rows("SELECT hash FROM journal WHERE seq = $1", binds) { row throws(JournalError) in try row.bytes(0) }.first
     }
 
-    /// The reason of run number `runNo`'s cancel request, if it has one.
-    public func cancelRequest(runNo: Int64) async throws(JournalError) -> String? {
+    /// Run number `runNo`'s operator request, if it has one.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/corrupt`` for a decision this
+    ///   build does not know.
+    public func operatorRequest(runNo: Int64) async throws(JournalError) -> OperatorRequest? {
         var binds = PostgresBindings()
         binds.append(runNo)
-        return try await rows("SELECT reason FROM cancel_requests WHERE run_no = $1", binds) { row throws(JournalError) in try row.text(0) }.first
+        return try await rows("SELECT reason, resolution FROM cancel_requests WHERE run_no = $1", binds) { row throws(JournalError) in
+            try OperatorRequest(reason: try row.text(0), resolution: row.optionalText(1), runNo: runNo)
+        }.first
     }
 
-    /// The numbers of every unfinished run with a cancel request.
-    public func cancelRequested() async throws(JournalError) -> Set<Int64> {
+    /// The numbers of every unfinished run with an operator request.
+    public func operatorRequests() async throws(JournalError) -> Set<Int64> {
         Set(
             try await rows("SELECT c.run_no FROM cancel_requests c JOIN run_heads h ON h.run_no = c.run_no WHERE NOT h.terminal") { row throws(JournalError) in
                 try row.int64(0)

@@ -71,8 +71,14 @@ extension PostgresJournal {
         return summary
     }
 
-    /// Deletes run number `runNo`'s cancel request.
-    public func clearCancelRequest(runNo: Int64) async throws(JournalError) {
+    /// Records an operator's decision about run number `runNo`, replacing any request it had;
+    /// see ``JournalStore/requestResolution(run:resolution:note:at:whileIn:)`` for the checks.
+    public func recordResolution(runNo: Int64, resolution: Resolution, note: String, at: Timestamp) async throws(JournalError) {
+        _ = try await write(.requestResolution(runNo: runNo, resolution: resolution, note: note, at: at))
+    }
+
+    /// Deletes run number `runNo`'s operator request.
+    public func clearOperatorRequest(runNo: Int64) async throws(JournalError) {
         _ = try await write(.clearCancel(runNo: runNo))
     }
 

@@ -364,22 +364,24 @@ final class PostgresWriter: Sendable {
             )
         }
         if !plan.cancels.isEmpty {
-            var set = [PostgresArray(.int8), PostgresArray(.text), PostgresArray(.int8)]
+            var set = [PostgresArray(.int8), PostgresArray(.text), PostgresArray(.int8), PostgresArray(.text)]
             var cleared: [Int64] = []
             for (runNo, change) in plan.cancels {
                 switch change {
-                case .set(let reason, let at):
+                case .set(let reason, let at, let resolution):
                     set[0].append(runNo)
                     set[1].append(string: reason)
                     set[2].append(at)
+                    set[3].append(string: resolution?.rawValue)
                 case .clear:
                     cleared.append(runNo)
                 }
             }
             statement.add(
                 """
-                INSERT INTO cancel_requests (run_no, reason, requested_ms) SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[])
-                ON CONFLICT (run_no) DO UPDATE SET reason = excluded.reason, requested_ms = excluded.requested_ms
+                INSERT INTO cancel_requests (run_no, reason, requested_ms, resolution)
+                SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[])
+                ON CONFLICT (run_no) DO UPDATE SET reason = excluded.reason, requested_ms = excluded.requested_ms, resolution = excluded.resolution
                 """,
                 set
             )

@@ -84,7 +84,7 @@ public struct Engine<Executor: EffectExecutor>: Sendable {
                             }
                         }
                     case .loadCancelRequests:
-                        reply = try await load { .cancelRequests(try await journal.cancelRequested()) }
+                        reply = try await load { .cancelRequests(try await journal.operatorRequests()) }
                     case .loadLeaseHorizon(let at):
                         reply = try await load { .leaseHorizon(try await journal.millisecondsUntilNextLeaseRunsOut(otherThan: options.owner, host: options.host, at: at)) }
                     case .loadUnfinished:

@@ -38,7 +38,8 @@ struct EngineMachine: Sendable {
         /// unknown: a claim that did leaves runs leased to this worker, which its next claim
         /// takes again). The engine claims again after a poll.
         case claimFailed(String)
-        /// The answer to ``Action/loadCancelRequests``: the numbers of runs with a cancel request.
+        /// The answer to ``Action/loadCancelRequests``: the numbers of runs with an operator
+        /// request (a cancel, or a decision about a parked run).
         case cancelRequests(Set<Int64>)
         /// The answer to ``Action/loadUnfinished``: every unfinished run.
         case unfinished([RunSummary])
@@ -70,7 +71,7 @@ struct EngineMachine: Sendable {
         /// Claim runnable runs in the background; the result comes back as ``Input/claimed(_:)``
         /// or ``Input/claimFailed(_:)``.
         case claim(ClaimRequest)
-        /// Read which runs have cancel requests; reply ``Input/cancelRequests(_:)``.
+        /// Read which runs have operator requests; reply ``Input/cancelRequests(_:)``.
         case loadCancelRequests
         /// Read every unfinished run; reply ``Input/unfinished(_:)``.
         case loadUnfinished
@@ -81,7 +82,7 @@ struct EngineMachine: Sendable {
         case drive(Lease, checkCancel: Bool)
         /// Let the lease go: a claim returned a run this engine does not take now.
         case release(Lease)
-        /// Tell the driver of run number `runNo` it has a cancel request.
+        /// Tell the driver of run number `runNo` it has an operator request.
         case signalCancel(runNo: Int64)
         /// Feed ``Input/pollDue`` at this instant.
         case armPoll(at: Timestamp)
@@ -305,8 +306,8 @@ struct EngineMachine: Sendable {
         )
     }
 
-    /// Cancel requests go to the drivers of active runs, and wake parked runs (their drivers
-    /// journal the cancellation).
+    /// Operator requests (cancels, decisions) go to the drivers of active runs, and wake parked
+    /// runs (their drivers journal the request).
     private mutating func take(_ requests: Set<Int64>, into actions: inout [Action]) {
         cancelRequested = requests
         for number in requests.sorted() {

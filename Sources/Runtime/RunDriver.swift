@@ -89,14 +89,14 @@ struct RunDriver<Executor: EffectExecutor>: Sendable {
                             try await clock.sleep(until: at)
                             return .timerFired(at)
                         }
-                    case .readCancelRequest:
-                        reply = .cancelRequest(reason: try? await journal.cancelRequest(runNo: lease.run.number))
+                    case .readOperatorRequest:
+                        reply = .operatorRequest(try? await journal.operatorRequest(runNo: lease.run.number))
                     case .awaitCancelSignal:
                         group.addTask { [cancelSignals] in
                             await cancelSignals.wait(for: lease.run.number) ? .cancelSignalled : .shutdown
                         }
-                    case .clearCancelRequest:
-                        try? await journal.clearCancelRequest(runNo: lease.run.number)
+                    case .clearOperatorRequest:
+                        try? await journal.clearOperatorRequest(runNo: lease.run.number)
                     case .report(let report):
                         logger.log(level: report.logLevel, "\(report)")
                     case .release(let lease):

@@ -15,7 +15,7 @@ import RunStateMachine
 ///
 /// Some actions await a reply: ``Action/reconcile(_:)`` (answered by
 /// ``Input/reconciled(_:)``), ``Action/append(_:)`` (``Input/appended(_:)`` or
-/// ``Input/leaseLost``) and ``Action/readCancelRequest`` (``Input/cancelRequest(reason:)``).
+/// ``Input/leaseLost``) and ``Action/readOperatorRequest`` (``Input/operatorRequest(_:)``).
 /// Such an action is always the last of its list, and the next input must be its reply.
 struct RunDriverMachine<Machine: StateMachine>: Sendable {
     /// What happened, fed to ``handle(_:now:)``.
@@ -35,10 +35,10 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case effectFailed(EffectIntent<Machine.Effect>, reason: String)
         /// A timer armed with ``Action/armTimer(at:)`` fired.
         case timerFired(Timestamp)
-        /// The engine signalled a cancel request for the run.
+        /// The engine signalled an operator request for the run (a cancel, a decision).
         case cancelSignalled
-        /// The answer to ``Action/readCancelRequest``: the request's reason, if there is one.
-        case cancelRequest(reason: String?)
+        /// The answer to ``Action/readOperatorRequest``: the run's request, if it has one.
+        case operatorRequest(OperatorRequest?)
         /// The driver's task is cancelled (shutdown): leave the run to the next owner.
         case shutdown
     }
@@ -60,13 +60,14 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case redispatch([EffectIntent<Machine.Effect>])
         /// Feed ``Input/timerFired(_:)`` at this instant.
         case armTimer(at: Timestamp)
-        /// Read the run's cancel request; reply ``Input/cancelRequest(reason:)``.
-        case readCancelRequest
+        /// Read the run's operator request; reply ``Input/operatorRequest(_:)``.
+        case readOperatorRequest
         /// Feed ``Input/cancelSignalled`` when the engine signals a cancel request.
         case awaitCancelSignal
-        /// Delete the run's cancel request: its cancel event is journaled, or refused because
-        /// the run is past it.
-        case clearCancelRequest
+        /// Delete the run's operator request: its event is journaled, or refused because the
+        /// run is past it (a cancel of a run that is reporting, a decision about a run no longer
+        /// parked).
+        case clearOperatorRequest
         /// Tell the log.
         case report(DriverReport)
         /// Release the lease (the run parks or halts).
@@ -107,7 +108,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
 
     private let pendingAtLoad: [EffectIntent<Machine.Effect>]
     private let checksCancelAtStart: Bool
-    private let cancellable: Bool
+    /// Whether the machine takes operator requests (a cancel, a decision).
+    private let answersOperators: Bool
     private var phase = Phase.reconciling
     /// Events to feed, in order.
     private var backlog: [Machine.Event] = []
@@ -115,8 +117,8 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
     private(set) var inFlight = 0
     /// The wakeup a timer is armed for.
     private var armed: Timestamp?
-    /// Whether a cancel request was taken into the backlog and is still to be deleted.
-    private var cancelTaken = false
+    /// Whether an operator request was taken into the backlog and is still to be deleted.
+    private var requestTaken = false
 
     /// A driver for a run loaded at `lastRunSeq`/`lastSeq` in `state`, whose journal holds
     /// `pending` intents without an outcome.
@@ -143,7 +145,7 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         self.leaseTTL = leaseTTL
         self.host = host
         self.checksCancelAtStart = checkCancel
-        self.cancellable = machine.cancelEvent(reason: "") != nil
+        self.answersOperators = machine.cancelEvent(reason: "") != nil || machine.resolutionEvent(.retry, note: "") != nil
     }
 
     /// A driver for a run just loaded from the journal.
@@ -211,9 +213,15 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         case (.appending, .storeUnreachable(let reason)):
             actions.append(.report(.storeUnreachable(reason)))
             finish(.interrupted(reason: reason), into: &actions)
-        case (.readingCancel, .cancelRequest(let reason)):
-            if let reason, let event = machine.cancelEvent(reason: reason) {
-                cancelTaken = true
+        case (.readingCancel, .operatorRequest(let request)):
+            let event: Machine.Event? =
+                switch request {
+                case .cancel(let reason)?: machine.cancelEvent(reason: reason)
+                case .resolve(let resolution, let note)?: machine.resolutionEvent(resolution, note: note)
+                case nil: nil
+                }
+            if let event {
+                requestTaken = true
                 backlog.append(event)
             }
             advance(now: now, into: &actions)
@@ -234,11 +242,11 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             advance(now: now, into: &actions)
         case (.waiting, .cancelSignalled):
             actions.append(.awaitCancelSignal)
-            if cancellable, !cancelTaken {
+            if answersOperators, !requestTaken {
                 phase = .readingCancel
-                actions.append(.readCancelRequest)
+                actions.append(.readOperatorRequest)
             }
-        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .storeUnreachable), (_, .cancelRequest), (_, .outcome),
+        case (_, .reconciled), (_, .appended), (_, .leaseLost), (_, .storeUnreachable), (_, .operatorRequest), (_, .outcome),
             (_, .effectFailed), (_, .timerFired), (_, .cancelSignalled):
             // The interpreter broke the contract (a reply without its question, or an input
             // while a reply is awaited): nothing here is safe to guess, so leave the run to the
@@ -262,11 +270,11 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
         if let event = machine.driverEvent(in: state) {
             backlog.append(event)
         }
-        if cancellable {
+        if answersOperators {
             actions.append(.awaitCancelSignal)
             if checksCancelAtStart {
                 phase = .readingCancel
-                actions.append(.readCancelRequest)
+                actions.append(.readOperatorRequest)
                 return
             }
         }
@@ -312,9 +320,9 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
             )
             return
         }
-        if cancelTaken {
-            cancelTaken = false
-            actions.append(.clearCancelRequest)
+        if requestTaken {
+            requestTaken = false
+            actions.append(.clearOperatorRequest)
         }
         if machine.machineRevision.definition.isTerminal(state.name) {
             finish(.finished(state: state.name), into: &actions)

@@ -12,7 +12,7 @@ struct Worker: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Runlog: a crash-safe job runner with a write-ahead, hash-chained journal.",
         subcommands: [
-            SubmitCommand.self, RunCommand.self, CancelCommand.self, ListCommand.self, StatusCommand.self,
+            SubmitCommand.self, RunCommand.self, CancelCommand.self, ResolveCommand.self, ListCommand.self, StatusCommand.self,
             HistoryCommand.self, ReplayCommand.self, VerifyCommand.self, HeadCommand.self, UpgradeCheckCommand.self, GraphCommand.self, DemoCommand.self,
             BenchCommand.self,
         ]

@@ -240,16 +240,50 @@ struct JournalStoreConformanceTests {
         defer { store.close() }
         let run = try await store.submit(TestJobs.shell(), at: t0).run
         _ = try await store.requestCancel(run: run.id.value, reason: "not needed", at: t0)
-        #expect(try await store.cancelRequested() == [run.number])
-        #expect(try await store.cancelRequest(runNo: run.number) == "not needed")
-        try await store.clearCancelRequest(runNo: run.number)
-        #expect(try await store.cancelRequested().isEmpty)
-        #expect(try await store.cancelRequest(runNo: run.number) == nil)
+        #expect(try await store.operatorRequests() == [run.number])
+        #expect(try await store.operatorRequest(runNo: run.number) == .cancel(reason: "not needed"))
+        try await store.clearOperatorRequest(runNo: run.number)
+        #expect(try await store.operatorRequests().isEmpty)
+        #expect(try await store.operatorRequest(runNo: run.number) == nil)
         var done = try await submitAndLease(store)
         try await driveToSuccess(&done)
         await #expect(throws: JournalError(.runFinished, "")) {
             _ = try await store.requestCancel(run: done.lease.run.id.value, reason: "late", at: t0)
         }
+    }
+
+    @Test("an operator's decision: only for a run parked for one, replaced by a cancel, refused while a cancel waits, kept until cleared", arguments: StoreFactory.all)
+    func resolutionRequests(_ factory: StoreFactory) async throws {
+        let store = try await factory.open()
+        defer { store.close() }
+        func resolve(_ run: RunRef, _ resolution: Resolution = .retry, note: String = "checked") async throws -> RunSummary {
+            try await store.requestResolution(run: run.id.value, resolution: resolution, note: note, at: t0, whileIn: "needsAttention")
+        }
+        let queued = try await store.submit(TestJobs.shell(name: "queued"), at: t0).run
+        await #expect(throws: JournalError(.notParked, "")) { _ = try await resolve(queued) }
+        #expect(try await store.operatorRequests().isEmpty)
+        // A run whose step's outcome was lost waits for an operator.
+        var parked = try await submitAndLease(store, spec: TestJobs.shell(name: "parked"))
+        try await parked.apply(.start, at: t0)
+        try await parked.apply(.sandboxCreated(intent: IntentID(seq: 3, index: 0), sandbox: SandboxID("sbx")), at: t0)
+        try await parked.apply(.effectInDoubt(intent: IntentID(seq: 4, index: 0), reason: "the worker died mid-step"), at: t0)
+        #expect(parked.state.name == "needsAttention")
+        let run = parked.lease.run
+        #expect(try await resolve(run, .skip, note: "the ledger shows it ran").run == run)
+        #expect(try await store.operatorRequests() == [run.number])
+        #expect(try await store.operatorRequest(runNo: run.number) == .resolve(.skip, note: "the ledger shows it ran"))
+        // Asking again replaces the decision; a cancel replaces it too, and then decides alone.
+        _ = try await resolve(run, .fail, note: "give up")
+        #expect(try await store.operatorRequest(runNo: run.number) == .resolve(.fail, note: "give up"))
+        _ = try await store.requestCancel(run: run.id.value, reason: "not needed", at: t0)
+        #expect(try await store.operatorRequest(runNo: run.number) == .cancel(reason: "not needed"))
+        await #expect(throws: JournalError(.notParked, "")) { _ = try await resolve(run) }
+        #expect(try await store.operatorRequest(runNo: run.number) == .cancel(reason: "not needed"))
+        try await store.clearOperatorRequest(runNo: run.number)
+        #expect(try await store.operatorRequest(runNo: run.number) == nil)
+        var done = try await submitAndLease(store)
+        try await driveToSuccess(&done)
+        await #expect(throws: JournalError(.runFinished, "")) { _ = try await resolve(done.lease.run) }
     }
 
     @Test("queries: filters, runnable runs (interrupted ones first), id prefixes, unknown ids", arguments: StoreFactory.all)

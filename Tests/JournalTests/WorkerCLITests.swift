@@ -13,6 +13,17 @@ struct WorkerCLITests {
 
     static let spec = #"{"kind":"shell","name":"cli","steps":[{"name":"a","run":"true"},{"name":"b","run":"true"}]}"#
 
+    /// A fresh journal holding one submitted run of ``spec``: its directory, path and run id.
+    static func submitted() async throws -> (directory: TemporaryDirectory, db: String, run: String) {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let specFile = directory.file("spec.json")
+        try spec.write(toFile: specFile, atomically: false, encoding: .utf8)
+        let submitted = try await worker(["submit", "--db", db, specFile])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        return (directory, db, submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     @Test("submit, list, status, history, replay and verify work together")
     func roundTrip() async throws {
         let directory = TemporaryDirectory()
@@ -43,11 +54,7 @@ struct WorkerCLITests {
 
     @Test("worker head prints a witness that worker verify --witness checks; a witness the journal contradicts fails it; a malformed one is refused")
     func witnesses() async throws {
-        let directory = TemporaryDirectory()
-        let db = directory.file("cli.sqlite")
-        let specFile = directory.file("spec.json")
-        try Self.spec.write(toFile: specFile, atomically: false, encoding: .utf8)
-        #expect(try await Self.worker(["submit", "--db", db, specFile]).status == 0)
+        let (directory, db, _) = try await Self.submitted()
         let head = try await Self.worker(["head", "--db", db])
         #expect(head.status == 0, "\(head.stderr)")
         let witness = head.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -75,6 +82,21 @@ struct WorkerCLITests {
         try "no witness here\n".write(toFile: file, atomically: false, encoding: .utf8)
         let empty = try await Self.worker(["verify", "--db", db, "--witness-file", file])
         #expect(empty.status == 2 && empty.stderr.contains("holds no SEQ:HASH witness"), "\(empty.stderr)")
+    }
+
+    @Test("worker resolve refuses a run that is not waiting for an operator, and a decision it does not know")
+    func resolveRefusals() async throws {
+        let (_, db, run) = try await Self.submitted()
+        let queued = try await Self.worker(["resolve", "--db", db, run, "retry", "--note", "why not"])
+        #expect(queued.status == 2 && queued.stderr.contains("not waiting for an operator"), "\(queued.stderr)")
+        let json = try await Self.worker(["resolve", "--db", db, run, "skip", "--json"])
+        #expect(json.status == 2 && json.stdout.contains("notParked"), "\(json.stdout)")
+        let unknown = try await Self.worker(["resolve", "--db", db, run, "later"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("later"), "\(unknown.stderr)")
+        // A pending request is shown by status.
+        #expect(try await Self.worker(["cancel", "--db", db, run, "--reason", "wrong branch"]).status == 0)
+        let status = try await Self.worker(["status", "--db", db, run])
+        #expect(status.stdout.contains("cancel (wrong branch), for the next worker to journal"), "\(status.stdout)")
     }
 
     @Test("an invalid spec exits 2 naming each problem's path and fix; nothing is journaled")

@@ -179,6 +179,28 @@ struct EngineTests {
         #expect(try journal.verify().ok)
     }
 
+    @Test("worker resolve: a run parked for an operator is woken by the decision, journals it with the note, and goes on; the step is not run again on skip")
+    func resolveParkedRun() async throws {
+        let (journal, clock, submitted, world) = try await Self.oneRun(steps: 2)
+        defer { journal.close() }
+        await world.loseCommands(1)
+        try await Self.workerDies(journal, world, clock: clock, lease: 300) { await world.starts.count == 1 }
+        _ = try await Self.run(Self.engine(journal, world, clock: clock, owner: "second", lease: 300), clock)
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "needsAttention")
+        _ = try await journal.requestResolution(
+            run: submitted.run.id.value, resolution: .skip, note: "the ledger shows it ran", at: clock.now(), whileIn: "needsAttention"
+        )
+        let summary = try await Self.run(Self.engine(journal, world, clock: clock, owner: "third", lease: 300), clock)
+        #expect(summary.finished == 1)
+        #expect(try journal.run(matching: submitted.run.id.value).stateName == "succeeded")
+        let events = try journal.records(of: submitted.run).map { String(decoding: $0.event, as: UTF8.self) }
+        #expect(events.contains(#"{"operatorResolved":{"note":"the ledger shows it ran","resolution":"skip"}}"#), "\(events)")
+        // The lost step ran once; the second ran once.
+        #expect(await world.starts.values.allSatisfy { $0 == 1 })
+        #expect(try journal.operatorRequests().isEmpty)
+        #expect(try journal.verify().ok)
+    }
+
     @Test("a worker being stopped takes none of the runs its stopping drivers leave, and journals nothing for them")
     func stopTakesNothingAgain() async throws {
         let journal = try TemporaryJournal().journal

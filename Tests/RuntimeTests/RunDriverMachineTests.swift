@@ -87,8 +87,8 @@ struct RunDriverMachineTests {
     @Test("the lease lost while an effect runs: the driver learns it from the next append, and stops; a later outcome is ignored")
     func leaseLostMidEffect() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
-        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readCancelRequest"])
-        #expect(step.feed(.cancelRequest(reason: "user")) == ["append #5 cancelRequested -> compensating"])
+        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(.cancel(reason: "user"))) == ["append #5 cancelRequested -> compensating"])
         #expect(step.feed(.leaseLost) == ["report leaseLost", "finish lostLease"])
         #expect(step.feed(.outcome(.stepFinished(intent: IntentID(seq: 4, index: 0), result: StepResult(exit: .exited(code: 0)), at: step.now))) == [])
         #expect(step.driver.isFinished)
@@ -98,28 +98,44 @@ struct RunDriverMachineTests {
     func parkedForOperator() {
         let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
         var step = Step(Self.job, state: state, checkCancel: true)
-        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readCancelRequest"])
-        #expect(step.feed(.cancelRequest(reason: nil)) == ["armTimer +3600000", "release", "finish parked(needsAttention, wakeup: +3600000)"])
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(nil)) == ["armTimer +3600000", "release", "finish parked(needsAttention, wakeup: +3600000)"])
     }
 
     @Test("cancel while parked: the cancel is journaled, its request deleted, the sandbox killed")
     func cancelWhileParked() {
         let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
         var step = Step(Self.job, state: state, lastRunSeq: 6, checkCancel: true)
-        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readCancelRequest"])
-        #expect(step.feed(.cancelRequest(reason: "operator")) == ["append #7 cancelRequested -> compensating"])
-        #expect(step.committed() == ["keepAlive compensating", "dispatch killSandbox 7/0", "clearCancelRequest"])
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(.cancel(reason: "operator"))) == ["append #7 cancelRequested -> compensating"])
+        #expect(step.committed() == ["keepAlive compensating", "dispatch killSandbox 7/0", "clearOperatorRequest"])
+    }
+
+    @Test("an operator's decision about a parked run is journaled with its note, its request deleted, and the run goes on")
+    func resolveWhileParked() {
+        let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
+        var step = Step(Self.job, state: state, lastRunSeq: 6, checkCancel: true)
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(.resolve(.retry, note: "checked the ledger"))) == ["append #7 operatorResolved -> running"])
+        #expect(step.committed() == ["keepAlive running", "dispatch runStep 7/0", "clearOperatorRequest", "armTimer +3600000"])
+    }
+
+    @Test("a decision about a run that is no longer parked is refused by the machine, reported, and its request deleted")
+    func resolveNotParked() {
+        var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
+        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(.resolve(.skip, note: ""))) == ["report eventRefused(notAccepted)", "clearOperatorRequest"])
     }
 
     @Test("a cancel signalled while a step runs is read, journaled, and its request deleted once")
     func cancelSignalled() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])
-        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readCancelRequest"])
-        #expect(step.feed(.cancelRequest(reason: "user")) == ["append #5 cancelRequested -> compensating"])
-        #expect(step.committed() == ["keepAlive compensating", "dispatch killSandbox 5/0", "clearCancelRequest"])
+        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(.cancel(reason: "user"))) == ["append #5 cancelRequested -> compensating"])
+        #expect(step.committed() == ["keepAlive compensating", "dispatch killSandbox 5/0", "clearOperatorRequest"])
         // A second signal for the same request, after it was taken and deleted, reads again.
-        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readCancelRequest"])
-        #expect(step.feed(.cancelRequest(reason: nil)) == [])
+        #expect(step.feed(.cancelSignalled) == ["awaitCancelSignal", "readOperatorRequest"])
+        #expect(step.feed(.operatorRequest(nil)) == [])
     }
 
     @Test("timers: the earliest wakeup is armed once; a timer for an older wakeup feeds only what is due")
@@ -254,9 +270,9 @@ struct DriverStep<Machine: StateMachine> {
         case .dispatch(let fresh): "dispatch \(intents(fresh))"
         case .redispatch(let again): "redispatch \(intents(again))"
         case .armTimer(let at): "armTimer \(relative(at))"
-        case .readCancelRequest: "readCancelRequest"
+        case .readOperatorRequest: "readOperatorRequest"
         case .awaitCancelSignal: "awaitCancelSignal"
-        case .clearCancelRequest: "clearCancelRequest"
+        case .clearOperatorRequest: "clearOperatorRequest"
         case .release: "release"
         case .report(let report):
             switch report {

@@ -159,7 +159,7 @@ struct SandboxRunTests {
         _ = try await engine.value
         #expect(try f.state(run) == "cancelled")
         #expect(await f.sandboxesLeft().isEmpty)
-        #expect(try f.journal.cancelRequested().isEmpty)
+        #expect(try f.journal.operatorRequests().isEmpty)
     }
 
     @Test("a worker stopped mid-step: the next one reattaches to the live sandbox and the step runs once")

@@ -289,7 +289,7 @@ struct Simulation {
                     // In the background, as ``Engine`` does: its result comes back later.
                     inbox.append(.claimed(try await journal.claim(request)))
                 case .loadCancelRequests:
-                    reply = .cancelRequests(try journal.cancelRequested())
+                    reply = .cancelRequests(try journal.operatorRequests())
                 case .loadLeaseHorizon(let at):
                     reply = .leaseHorizon(try journal.millisecondsUntilNextLeaseRunsOut(otherThan: "sim-worker-\(generation)", host: Self.host, at: at))
                 case .loadUnfinished:
@@ -379,16 +379,16 @@ struct Simulation {
                     run.inFlight += intents
                 case .armTimer(let at):
                     run.timers.insert(at)
-                case .readCancelRequest:
-                    reply = .cancelRequest(reason: try journal.cancelRequest(runNo: number))
+                case .readOperatorRequest:
+                    reply = .operatorRequest(try journal.operatorRequest(runNo: number))
                 case .awaitCancelSignal:
                     if signalled.remove(number) != nil {
                         reply = .cancelSignalled
                     } else {
                         run.awaitsCancel = true
                     }
-                case .clearCancelRequest:
-                    try await journal.clearCancelRequest(runNo: number)
+                case .clearOperatorRequest:
+                    try await journal.clearOperatorRequest(runNo: number)
                 case .release(let lease):
                     try await journal.releaseLease(lease)
                 case .finish(let result):
@@ -426,23 +426,16 @@ struct Simulation {
     }
 
     /// An operator decides about a parked run.
+    /// An operator decides about a parked run, as `worker resolve` does: the request waits in
+    /// the store until a driver journals it.
     mutating func resolve(_ summary: RunSummary) async throws {
-        let lease: Lease
-        do {
-            lease = try await journal.acquireLease(run: summary.run.id, owner: "operator", ttlMilliseconds: Self.leaseTTL, at: clock)
-        } catch {
-            guard error.code == .leaseHeld || error.code == .runFinished else { throw error }
-            return
-        }
-        var run = try await JournaledRun<SandboxJob>.load(lease, from: journal)
         let resolution = Resolution.allCases[pick(3)]
         log("operator \(resolution.rawValue) \(summary.run.id)")
         do {
-            let transition = try await run.apply(.operatorResolved(resolution: resolution, note: "sim"), at: clock)
-            if !transition.intents.isEmpty { committed.insert("\(summary.run.number)/\(run.lastRunSeq)") }
-            try await journal.releaseLease(lease)
-        } catch is IllegalTransition {
-            try await journal.releaseLease(lease)
+            _ = try await journal.requestResolution(run: summary.run.id.value, resolution: resolution, note: "sim", at: clock, whileIn: "needsAttention")
+        } catch {
+            // A cancel request decides it, or it moved on.
+            guard error.code == .notParked || error.code == .runFinished else { throw error }
         }
     }
 

@@ -80,6 +80,9 @@ public protocol StateMachine: Sendable {
     /// The event that asks the machine to cancel the run (an operator's `worker cancel`), or
     /// `nil` if runs of this machine cannot be cancelled.
     func cancelEvent(reason: String) -> Event?
+    /// The event that carries an operator's decision about a run parked for one
+    /// (`worker resolve`), or `nil` if runs of this machine never wait for an operator.
+    func resolutionEvent(_ resolution: Resolution, note: String) -> Event?
     /// How long, in milliseconds, resources that `state` holds on the driving worker's host (a
     /// local sandbox, or one being created) may outlive that worker's last renewal of them, or
     /// `nil` if the state holds none there. A run in such a state is tied to the host: a worker
@@ -90,6 +93,9 @@ public protocol StateMachine: Sendable {
 extension StateMachine {
     /// Runs cannot be cancelled unless the machine says how.
     public func cancelEvent(reason: String) -> Event? { nil }
+
+    /// Runs never wait for an operator unless the machine says how they are decided.
+    public func resolutionEvent(_ resolution: Resolution, note: String) -> Event? { nil }
 
     /// Runs hold nothing on a host unless the machine says so.
     public func hostResourceGrace(in state: State) -> Int64? { nil }

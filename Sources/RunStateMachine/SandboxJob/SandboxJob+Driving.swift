@@ -70,6 +70,11 @@ extension SandboxJob {
         return Int64(input.sandbox.timeoutSeconds).multipliedSaturated(by: 1000).addingSaturated(Self.sandboxEndMarginMilliseconds)
     }
 
+    /// `operatorResolved`.
+    public func resolutionEvent(_ resolution: Resolution, note: String) -> SandboxJobEvent? {
+        .operatorResolved(resolution: resolution, note: note)
+    }
+
     /// Whether a deadline (or cancel) would still change the run's course in `state`.
     func deadlineApplies(in state: SandboxJobState) -> Bool {
         Steps(job: self, seq: 0).stopping(state, because: .deadline) != nil

@@ -15,12 +15,18 @@ struct StatusCommand: AsyncParsableCommand {
     private var options: GlobalOptions { selection.options }
 
     func run() async throws {
-        try await selection.withRecords { summary, records in
+        try await selection.withJournal { summary, records, journal in
             let view = try RunView(summary: summary, records: records)
+            let request = summary.terminal ? nil : try await journal.operatorRequest(runNo: summary.run.number)
             if options.json {
                 var object: JSONObject = ["run": summary.json]
                 if let state = view.state { object["stateDetail"] = state.json }
                 object["cost"] = view.cost.json(asOf: .now())
+                switch request {
+                case .cancel(let reason)?: object["request"] = ["cancel": ["reason": .string(reason)]]
+                case .resolve(let resolution, let note)?: object["request"] = ["resolve": ["resolution": .string(resolution.rawValue), "note": .string(note)]]
+                case nil: break
+                }
                 object["pending"] = .array(
                     view.pending.map { ["key": .string(view.key($0.id)), "effect": $0.effect.json, "policy": $0.policy.json] }
                 )
@@ -48,6 +54,12 @@ struct StatusCommand: AsyncParsableCommand {
             }
             for intent in view.pending {
                 rows.append(["pending", "\(view.key(intent.id)) \(intent.effect) [\(intent.policy.rawValue)]"])
+            }
+            switch request {
+            case .cancel(let reason)?: rows.append(["request", "cancel (\(reason)), for the next worker to journal"])
+            case .resolve(let resolution, let note)?:
+                rows.append(["request", "\(resolution.rawValue)\(note.isEmpty ? "" : " (\(note))"), for the next worker to journal"])
+            case nil: break
             }
             Table.print(["FIELD", "VALUE"], rows)
         }

@@ -40,7 +40,7 @@ enum Console {
             throw ExitCode(invalidInput)
         } catch let error as JournalError {
             report(json: json, code: error.code.rawValue, message: error.description, problems: [])
-            throw ExitCode(error.code == .unknownRun || error.code == .notFound || error.code == .idempotencyConflict ? invalidInput : 1)
+            throw ExitCode([.unknownRun, .notFound, .idempotencyConflict, .notParked].contains(error.code) ? invalidInput : 1)
         } catch let error as ConfigurationError {
             report(json: json, code: "configuration", message: error.description, problems: [])
             throw ExitCode(invalidInput)

@@ -1,4 +1,4 @@
-/// An operator's decision about a run in `needsAttention`.
+/// An operator's decision about a run parked for one (`needsAttention` in a sandbox job).
 public enum Resolution: String, Hashable, Sendable, CaseIterable {
     /// Try the thing again (run the step again, kill again, report again).
     case retry
