@@ -220,8 +220,10 @@ struct RunDriverMachine<Machine: StateMachine>: Sendable {
                 case .resolve(let resolution, let note)?: machine.resolutionEvent(resolution, note: note)
                 case nil: nil
                 }
+            // A request the machine has no event for (a decision for a machine whose runs never
+            // wait for an operator) is deleted too, or it would be read again at every poll.
+            requestTaken = request != nil
             if let event {
-                requestTaken = true
                 backlog.append(event)
             }
             advance(now: now, into: &actions)

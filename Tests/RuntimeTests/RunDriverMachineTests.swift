@@ -127,6 +127,19 @@ struct RunDriverMachineTests {
         #expect(step.feed(.operatorRequest(.resolve(.skip, note: ""))) == ["report eventRefused(notAccepted)", "clearOperatorRequest"])
     }
 
+    @Test("a decision for a machine that takes none is deleted, not read again at every poll")
+    func decisionNobodyTakes() {
+        let state = SandboxJobState.needsAttention(reason: "in doubt", subject: .step(index: 0, attempt: 1, sandbox: Self.sandbox))
+        let job = DefectiveSandboxJob(input: Self.spec, submittedAt: DriverStep<DefectiveSandboxJob>.t0, revision: 1)
+        var step = DriverStep(job, state: state, lastRunSeq: 6, checkCancel: true)
+        #expect(step.start() == ["keepAlive needsAttention", "awaitCancelSignal", "readOperatorRequest"])
+        #expect(
+            step.feed(.operatorRequest(.resolve(.retry, note: ""))) == [
+                "clearOperatorRequest", "armTimer +3600000", "release", "finish parked(needsAttention, wakeup: +3600000)",
+            ]
+        )
+    }
+
     @Test("a cancel signalled while a step runs is read, journaled, and its request deleted once")
     func cancelSignalled() {
         var step = Step(Self.job, state: .running(step: 0, attempt: 1, sandbox: Self.sandbox, intent: IntentID(seq: 4, index: 0)), lastRunSeq: 4, inFlight: [Self.build])

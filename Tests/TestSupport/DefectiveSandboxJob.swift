@@ -3,7 +3,8 @@ import RunStateMachine
 /// ``SandboxJob`` with one defect, for tests of what drivers do with a defective machine: in
 /// `provisioning`, `sandboxCreated` leads straight to `succeeded`, an edge its definition (the
 /// released revision 1's) does not declare, so the checked transition refuses it as
-/// ``IllegalTransition/Code/undeclaredEdge``. Everything else is ``SandboxJob``'s, so its runs
+/// ``IllegalTransition/Code/undeclaredEdge``. It takes no operator decisions (for tests of a
+/// machine that has none). Everything else is ``SandboxJob``'s, so its runs
 /// live in the same journals.
 public struct DefectiveSandboxJob: StateMachine {
     /// A job spec.

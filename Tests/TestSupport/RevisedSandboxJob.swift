@@ -129,6 +129,9 @@ public struct RevisedSandboxJob: StateMachine {
     /// As ``SandboxJob``.
     public func cancelEvent(reason: String) -> Event? { job.cancelEvent(reason: reason).map(Event.job) }
 
+    /// As ``SandboxJob``.
+    public func resolutionEvent(_ resolution: Resolution, note: String) -> Event? { job.resolutionEvent(resolution, note: note).map(Event.job) }
+
     static func lift(_ transition: Transition<SandboxJob>) -> Transition<RevisedSandboxJob> {
         Transition(state: transition.state, intents: transition.intents, abandons: transition.abandons)
     }
