@@ -57,6 +57,7 @@ public final class SQLiteJournal: Sendable {
             throw JournalError(.notFound, "there is no journal at \(path); submit a job first, or pass --db")
         }
         if options.role != .reader {
+            try checkDirectory(of: path)
             // A new journal is its owner's only (0600): it holds every run's history. SQLite
             // gives the WAL and shared-memory files the database's mode; the head and lock files
             // are made 0600 too. An existing database keeps the mode it has.
@@ -84,6 +85,25 @@ public final class SQLiteJournal: Sendable {
         }
         let readers = ReaderPool(connections)
         return SQLiteJournal(path: path, options: options, schema: schema, writer: writer, readers: readers, lock: lock)
+    }
+
+    /// A writer needs the journal's directory, writable: SQLite keeps the write-ahead log and the
+    /// journal's head and lock files beside the database.
+    ///
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/notFound`` or
+    ///   ``JournalError/Code/storage``, naming the directory and what to do.
+    private static func checkDirectory(of path: String) throws(JournalError) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(directory, W_OK | X_OK) != 0 else { return }
+        let reason = errno
+        if reason == ENOENT || reason == ENOTDIR {
+            throw JournalError(.notFound, "cannot create the journal at \(path): the directory \(directory) does not exist; create it, or pass another --db")
+        }
+        throw JournalError(
+            .storage,
+            "cannot write the journal at \(path): the directory \(directory) is not writable (\(String(cString: strerror(reason)))); SQLite keeps its log beside the database, so pass a --db in a writable directory"
+        )
     }
 
     private init(path: String, options: JournalOptions, schema: Int, writer: JournalWriter?, readers: ReaderPool, lock: LockFile?) {

@@ -99,6 +99,36 @@ struct WorkerCLITests {
         #expect(status.stdout.contains("cancel (wrong branch), for the next worker to journal"), "\(status.stdout)")
     }
 
+    @Test("names with control or text-reordering characters are shown escaped, not acted on by the terminal")
+    func hostileNamesEscaped() async throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("cli.sqlite")
+        let specFile = directory.file("spec.json")
+        // Validation refuses control characters in names; a bidirectional override passes it.
+        try #"{"kind":"shell","name":"invoice\u202efdp.exe","steps":[{"name":"a","run":"true"}]}"#.write(toFile: specFile, atomically: false, encoding: .utf8)
+        let submitted = try await Self.worker(["submit", "--db", db, specFile])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let run = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // An operator's reason may hold anything.
+        #expect(try await Self.worker(["cancel", "--db", db, run, "--reason", "stop\u{1b}[2J now"]).status == 0)
+        for arguments in [["list"], ["status", run], ["history", run]] {
+            let output = try await Self.worker(arguments + ["--db", db]).stdout
+            #expect(output.contains(#"invoice\u{202e}fdp.exe"#), "\(arguments): \(output)")
+            #expect(!output.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x1B }, "\(arguments)")
+        }
+        #expect(try await Self.worker(["status", "--db", db, run]).stdout.contains(#"stop\u{1b}[2J now"#))
+    }
+
+    @Test("a journal in a directory that does not exist is refused naming the directory")
+    func missingDirectory() async throws {
+        let directory = TemporaryDirectory()
+        let specFile = directory.file("spec.json")
+        try Self.spec.write(toFile: specFile, atomically: false, encoding: .utf8)
+        let missing = directory.file("no/such/dir")
+        let result = try await Self.worker(["submit", "--db", missing + "/runs.sqlite", specFile])
+        #expect(result.status == 2 && result.stderr.contains("the directory \(missing) does not exist; create it, or pass another --db"), "\(result.stderr)")
+    }
+
     @Test("an invalid spec exits 2 naming each problem's path and fix; nothing is journaled")
     func invalidSpec() async throws {
         let directory = TemporaryDirectory()

@@ -23,7 +23,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 return
             }
             let view = try RunView(summary: summary, records: records)
-            print("run \(summary.run.id)\(summary.name.map { "  \"\($0)\"" } ?? "")  (\(summary.stateName))")
+            print("run \(summary.run.id)\(summary.name.map { "  \"\(TerminalText.escaped($0))\"" } ?? "")  (\(summary.stateName))")
             var rows: [[String]] = []
             for record in records {
                 let state = record.state.flatMap { try? SandboxJobState(json: JSONValue.parse($0)) }?.name ?? ""

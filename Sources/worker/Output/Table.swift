@@ -1,8 +1,9 @@
 /// Aligned text tables for people.
 enum Table {
-    /// Prints `rows` under `header`, each column padded to its widest cell.
+    /// Prints `rows` under `header`, each column padded to its widest cell; cells are shown
+    /// with their control and text-reordering characters escaped (``TerminalText``).
     static func print(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         for (index, row) in all.enumerated() {
             let cells = row.enumerated().map { column, cell in

@@ -96,8 +96,9 @@ struct ProgressBoard: Sendable {
 
     static func format(_ line: Line) -> String {
         let mark = line.terminal ? (line.state == "succeeded" ? "✔" : "✘") : "…"
-        let label = line.label.count > 18 ? String(line.label.prefix(17)) + "…" : line.label
-        let detail = line.detail.count > 90 ? String(line.detail.prefix(89)) + "…" : line.detail
+        let (name, text) = (TerminalText.escaped(line.label), TerminalText.escaped(line.detail))
+        let label = name.count > 18 ? String(name.prefix(17)) + "…" : name
+        let detail = text.count > 90 ? String(text.prefix(89)) + "…" : text
         return "\(mark) \(line.id.prefix(12))  \(label + String(repeating: " ", count: max(0, 18 - label.count)))  \(detail)"
     }
 
