@@ -1,4 +1,5 @@
 import Journal
+import RunStateMachine
 import SystemSupport
 
 #if canImport(Glibc)
@@ -197,7 +198,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             if byte == UInt8(ascii: "%") {
                 let first = utf8.index(after: index)
                 guard first < utf8.endIndex, utf8.index(after: first) < utf8.endIndex,
-                    let high = hexValue(utf8[first]), let low = hexValue(utf8[utf8.index(after: first)])
+                    let high = ContentHash.hexDigitValue(utf8[first]), let low = ContentHash.hexDigitValue(utf8[utf8.index(after: first)])
                 else {
                     throw JournalError(.invalidInput, "the \(part) in the PostgreSQL URL has a '%' not followed by two hex digits")
                 }
@@ -212,14 +213,5 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             throw JournalError(.invalidInput, "the \(part) in the PostgreSQL URL is not UTF-8 once decoded")
         }
         return decoded
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -24,7 +24,7 @@ public struct ChainWitness: Hashable, Sendable, CustomStringConvertible {
         var text = Substring(text)
         if text.hasPrefix("witness=") { text = text.dropFirst("witness=".count) }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, let hash = Self.bytes(hex: parts[1]), hash.count == 32 else { return nil }
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, let hash = ContentHash.bytes(hex: parts[1]), hash.count == 32 else { return nil }
         self.init(seq: seq, hash: hash)
     }
 
@@ -36,27 +36,4 @@ public struct ChainWitness: Hashable, Sendable, CustomStringConvertible {
 
     /// `SEQ:HASH`.
     public var description: String { "\(seq):\(ContentHash.hex(hash))" }
-
-    private static func bytes(hex: Substring) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func value(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }
