@@ -54,14 +54,12 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
     }
 
     /// Feeds `event`: computes the checked transition, appends it under the lease, and returns
-    /// it once it is durable. The state only advances after the append committed. `host` is the
-    /// appender's host: the run is tied to it while the new state holds resources there
-    /// (``StateMachine/hostResourceGrace(in:)``); without one, it is tied to no host.
+    /// it once it is durable. The state only advances after the append committed.
     ///
     /// - Throws: ``IllegalTransition`` if the machine refuses the event (nothing is journaled),
     ///   or ``JournalError`` if the append is refused or fails.
     @discardableResult
-    public mutating func apply(_ event: Machine.Event, at: Timestamp, host: String? = nil) async throws -> Transition<Machine> {
+    public mutating func apply(_ event: Machine.Event, at: Timestamp) async throws -> Transition<Machine> {
         let seq = lastRunSeq + 1
         let transition = try machine.checkedTransition(from: state, on: event, seq: seq)
         let request = AppendRequest(
@@ -72,8 +70,7 @@ public struct JournaledRun<Machine: StateMachine>: Sendable {
             epoch: lease.epoch,
             at: at,
             event: event,
-            transition: transition,
-            affinity: host.flatMap { host in machine.hostResourceGrace(in: transition.state).map { HostAffinity(host: host, graceMilliseconds: $0) } }
+            transition: transition
         )
         let receipt = try await journal.append(request)
         state = transition.state
